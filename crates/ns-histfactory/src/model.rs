@@ -1,0 +1,601 @@
+//! The compiled HistFactory model and its evaluation kernels.
+//!
+//! Expected rate per bin (CERN-OPEN-2012-016, eq. 3, as pyhf):
+//! ν_b = Σ_samples (nominal + Σ histosys δ) × Π scalar factors × Π per-bin γ.
+//! NLL = Σ_b [ν_b − n_b ln ν_b + ln Γ(n_b+1)] − Σ constraint log-densities,
+//! i.e. exactly pyhf's `-logpdf`, constants included.
+//!
+//! The gradient is computed in the same call: a first sweep computes ν and
+//! caches the per-block products in the caller's scratch, a second sweep
+//! pushes w_b = ∂NLL/∂ν_b = 1 − n_b/ν_b back through each modifier. No
+//! allocation happens per evaluation.
+
+use std::ops::Range;
+
+use crate::interp::{self, InterpSettings, NormsysCoeffs};
+
+const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+
+/// One channel's place in the concatenated main-bin vector.
+#[derive(Debug, Clone)]
+pub struct ChannelInfo {
+    /// Channel name.
+    pub name: String,
+    /// First global bin.
+    pub start: usize,
+    /// Number of bins.
+    pub nbins: usize,
+}
+
+/// A parameter set (one modifier name): where its parameters sit.
+#[derive(Debug, Clone)]
+pub struct ParamSetInfo {
+    /// Name (as in the JSON).
+    pub name: String,
+    /// Modifier type that created it (first one, if shared by name).
+    pub modifier_type: &'static str,
+    /// Index of its first parameter.
+    pub start: usize,
+    /// Number of parameters.
+    pub n: usize,
+    /// `unconstrained`, `gaussian` or `poisson`.
+    pub constraint: &'static str,
+    /// Index of its first auxiliary datum, if constrained.
+    pub aux_start: Option<usize>,
+}
+
+/// A constraint term on one parameter.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Constraint {
+    /// Normal(aux | θ, σ).
+    Gaussian {
+        param: usize,
+        aux: usize,
+        sigma: f64,
+    },
+    /// Poisson(aux | γ τ) (shapesys).
+    Poisson { param: usize, aux: usize, tau: f64 },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ScalarKind {
+    /// normfactor, lumi: factor = θ.
+    Linear,
+    /// normsys: factor = interp(α).
+    Normsys(NormsysCoeffs),
+}
+
+/// A factor common to all bins of a block.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScalarMod {
+    pub param: usize,
+    pub kind: ScalarKind,
+}
+
+/// A per-bin factor (staterror, shapesys, shapefactor); parameter indices
+/// for the block's bins live in `perbin_index[index_start..index_start+nbins]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PerBinMod {
+    pub index_start: usize,
+}
+
+/// An additive shape modifier; templates lo then hi live in
+/// `histo_data[data_start..data_start+2*nbins]`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HistoMod {
+    pub param: usize,
+    pub data_start: usize,
+}
+
+/// One sample in one channel.
+#[derive(Debug, Clone)]
+pub(crate) struct Block {
+    pub bin_start: usize,
+    pub nbins: usize,
+    pub nom_start: usize,
+    pub scalars: Range<usize>,
+    pub perbins: Range<usize>,
+    pub histos: Range<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Parts {
+    pub channels: Vec<ChannelInfo>,
+    pub sample_names: Vec<String>,
+    pub measurement: String,
+    pub poi_name: String,
+    pub poi_index: usize,
+    pub names: Vec<String>,
+    pub init: Vec<f64>,
+    pub bounds: Vec<(f64, f64)>,
+    pub fixed: Vec<bool>,
+    pub param_sets: Vec<ParamSetInfo>,
+    pub constraints: Vec<Constraint>,
+    pub observed_main: Vec<f64>,
+    pub observed_aux: Vec<f64>,
+    pub blocks: Vec<Block>,
+    pub nominal: Vec<f64>,
+    pub scalar_mods: Vec<ScalarMod>,
+    pub perbin_mods: Vec<PerBinMod>,
+    pub perbin_index: Vec<usize>,
+    pub histo_mods: Vec<HistoMod>,
+    pub histo_data: Vec<f64>,
+    pub interp: InterpSettings,
+}
+
+/// A dataset: main-bin counts and auxiliary data, with the data-only
+/// constant of the NLL cached so evaluation never recomputes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Data {
+    main: Vec<f64>,
+    aux: Vec<f64>,
+    /// Σ lnΓ(n+1) over main bins.
+    lgamma_main: f64,
+}
+
+impl Data {
+    /// Build from main counts and auxiliary data (pyhf's `data` is their
+    /// concatenation).
+    pub fn new(main: Vec<f64>, aux: Vec<f64>) -> Self {
+        let lgamma_main = main.iter().map(|&n| libm::lgamma(n + 1.0)).sum();
+        Self {
+            main,
+            aux,
+            lgamma_main,
+        }
+    }
+
+    /// Main-bin counts.
+    pub fn main(&self) -> &[f64] {
+        &self.main
+    }
+
+    /// Auxiliary data.
+    pub fn aux(&self) -> &[f64] {
+        &self.aux
+    }
+
+    /// main followed by aux, as pyhf lays out `data`.
+    pub fn to_vec(&self) -> Vec<f64> {
+        let mut v = self.main.clone();
+        v.extend_from_slice(&self.aux);
+        v
+    }
+
+    /// Overwrite in place (toys) and refresh the cached constant.
+    pub(crate) fn set_main(&mut self, mut f: impl FnMut(usize, &mut f64)) {
+        for (i, v) in self.main.iter_mut().enumerate() {
+            f(i, v);
+        }
+        self.lgamma_main = self.main.iter().map(|&n| libm::lgamma(n + 1.0)).sum();
+    }
+
+    pub(crate) fn aux_mut(&mut self) -> &mut [f64] {
+        &mut self.aux
+    }
+}
+
+/// Per-thread scratch memory for the kernels.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    nu: Vec<f64>,
+    w: Vec<f64>,
+    /// nominal + histosys shift, per block-bin.
+    base: Vec<f64>,
+    /// product of per-bin factors, per block-bin.
+    perbin_prod: Vec<f64>,
+    /// scalar factor value and derivative, per scalar modifier.
+    scalar_val: Vec<f64>,
+    scalar_der: Vec<f64>,
+    /// product of all scalar factors, per block.
+    block_scalar: Vec<f64>,
+}
+
+/// A compiled HistFactory model: immutable, `Send + Sync`, shared by all
+/// threads; data and scratch are passed to each evaluation.
+#[derive(Debug, Clone)]
+pub struct HistFactoryModel {
+    p: Parts,
+    observed: Data,
+    /// Σ (ln σ + ½ ln 2π) over Gaussian constraints.
+    gauss_const: f64,
+}
+
+impl HistFactoryModel {
+    pub(crate) fn assemble(p: Parts) -> Self {
+        let observed = Data::new(p.observed_main.clone(), p.observed_aux.clone());
+        let gauss_const = p
+            .constraints
+            .iter()
+            .map(|c| match c {
+                Constraint::Gaussian { sigma, .. } => sigma.ln() + HALF_LN_2PI,
+                Constraint::Poisson { .. } => 0.0,
+            })
+            .sum();
+        Self {
+            p,
+            observed,
+            gauss_const,
+        }
+    }
+
+    /// Channels in model (sorted) order with their bin ranges.
+    pub fn channels(&self) -> &[ChannelInfo] {
+        &self.p.channels
+    }
+
+    /// Sample names (sorted, over all channels).
+    pub fn sample_names(&self) -> &[String] {
+        &self.p.sample_names
+    }
+
+    /// Parameter sets in model order (pyhf's `par_order`).
+    pub fn param_sets(&self) -> &[ParamSetInfo] {
+        &self.p.param_sets
+    }
+
+    /// Name of the measurement the model was built from.
+    pub fn measurement(&self) -> &str {
+        &self.p.measurement
+    }
+
+    /// Name of the POI.
+    pub fn poi_name(&self) -> &str {
+        &self.p.poi_name
+    }
+
+    /// Interpolation codes in use.
+    pub fn interp(&self) -> InterpSettings {
+        self.p.interp
+    }
+
+    /// Number of main bins.
+    pub fn n_main(&self) -> usize {
+        self.p.observed_main.len()
+    }
+
+    /// Number of auxiliary data.
+    pub fn n_aux(&self) -> usize {
+        self.p.observed_aux.len()
+    }
+
+    /// Counts of modifiers per type, over all samples.
+    pub fn modifier_counts(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: std::collections::BTreeMap<&'static str, usize> = Default::default();
+        for ps in &self.p.param_sets {
+            *counts.entry(ps.modifier_type).or_default() += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    /// Constraint description per parameter: `None`, or `(kind, width)`
+    /// where width is σ (Gaussian) or 1/sqrt(τ) (Poisson), in the
+    /// parameter's own units.
+    pub fn constraint_width(&self, param: usize) -> Option<(&'static str, f64)> {
+        self.p.constraints.iter().find_map(|c| match *c {
+            Constraint::Gaussian {
+                param: p, sigma, ..
+            } if p == param => Some(("gaussian", sigma)),
+            Constraint::Poisson { param: p, tau, .. } if p == param => {
+                Some(("poisson", 1.0 / tau.sqrt()))
+            }
+            _ => None,
+        })
+    }
+
+    /// Build a dataset from pyhf's flat layout (main bins then aux data).
+    pub fn data_from_vec(&self, flat: &[f64]) -> Result<Data, ns_core::CoreError> {
+        let (m, a) = (self.n_main(), self.n_aux());
+        if flat.len() != m + a && flat.len() != m {
+            return Err(ns_core::CoreError::LengthMismatch {
+                what: "data (main bins + auxdata)".into(),
+                expected: m + a,
+                got: flat.len(),
+            });
+        }
+        let aux = if flat.len() == m {
+            self.p.observed_aux.clone()
+        } else {
+            flat[m..].to_vec()
+        };
+        Ok(Data::new(flat[..m].to_vec(), aux))
+    }
+
+    /// Expected main-bin rates at `x`, written to `out`.
+    pub fn expected_main_into(&self, x: &[f64], out: &mut [f64], scratch: &mut Scratch) {
+        self.forward(x, scratch);
+        out.copy_from_slice(&scratch.nu);
+    }
+
+    /// Expected auxiliary data at `x` (θ for Gaussian, γτ for Poisson).
+    pub fn expected_aux_into(&self, x: &[f64], out: &mut [f64]) {
+        for c in &self.p.constraints {
+            match *c {
+                Constraint::Gaussian { param, aux, .. } => out[aux] = x[param],
+                Constraint::Poisson { param, aux, tau } => out[aux] = x[param] * tau,
+            }
+        }
+    }
+
+    /// pyhf's `expected_data(x, include_auxdata)`.
+    pub fn expected_data(&self, x: &[f64], include_aux: bool) -> Vec<f64> {
+        let mut scratch = ns_core::Model::new_scratch(self);
+        let mut out = vec![0.0; self.n_main() + if include_aux { self.n_aux() } else { 0 }];
+        let m = self.n_main();
+        self.expected_main_into(x, &mut out[..m], &mut scratch);
+        if include_aux {
+            self.expected_aux_into(x, &mut out[m..]);
+        }
+        out
+    }
+
+    /// First sweep: ν and cached per-block products.
+    #[inline]
+    fn forward(&self, x: &[f64], s: &mut Scratch) {
+        let p = &self.p;
+        s.nu.iter_mut().for_each(|v| *v = 0.0);
+        let histo_code = p.interp.histosys;
+        let mut k0 = 0;
+        for (bi, blk) in p.blocks.iter().enumerate() {
+            let nb = blk.nbins;
+            let nom = &p.nominal[blk.nom_start..blk.nom_start + nb];
+            let base = &mut s.base[k0..k0 + nb];
+            base.copy_from_slice(nom);
+            for h in &p.histo_mods[blk.histos.clone()] {
+                let alpha = x[h.param];
+                let lo = &p.histo_data[h.data_start..h.data_start + nb];
+                let hi = &p.histo_data[h.data_start + nb..h.data_start + 2 * nb];
+                for b in 0..nb {
+                    base[b] += interp::additive(histo_code, lo[b], nom[b], hi[b], alpha).0;
+                }
+            }
+            let prod = &mut s.perbin_prod[k0..k0 + nb];
+            prod.iter_mut().for_each(|v| *v = 1.0);
+            for m in &p.perbin_mods[blk.perbins.clone()] {
+                let idx = &p.perbin_index[m.index_start..m.index_start + nb];
+                for b in 0..nb {
+                    prod[b] *= x[idx[b]];
+                }
+            }
+            let mut scalar = 1.0;
+            for (j, m) in p.scalar_mods[blk.scalars.clone()].iter().enumerate() {
+                let (v, d) = match &m.kind {
+                    ScalarKind::Linear => (x[m.param], 1.0),
+                    ScalarKind::Normsys(c) => interp::multiplicative(c, x[m.param]),
+                };
+                s.scalar_val[blk.scalars.start + j] = v;
+                s.scalar_der[blk.scalars.start + j] = d;
+                scalar *= v;
+            }
+            s.block_scalar[bi] = scalar;
+            let nu = &mut s.nu[blk.bin_start..blk.bin_start + nb];
+            for b in 0..nb {
+                nu[b] += base[b] * prod[b] * scalar;
+            }
+            k0 += nb;
+        }
+    }
+
+    fn main_nll(&self, data: &Data, s: &Scratch) -> f64 {
+        let mut sum = 0.0;
+        for (&nu, &n) in s.nu.iter().zip(&data.main) {
+            if n == 0.0 {
+                sum += nu;
+            } else if nu > 0.0 {
+                sum += nu - n * nu.ln();
+            } else {
+                return f64::INFINITY;
+            }
+        }
+        sum + data.lgamma_main
+    }
+
+    fn constraint_nll(&self, data: &Data, x: &[f64], grad: Option<&mut [f64]>) -> f64 {
+        let mut sum = self.gauss_const;
+        match grad {
+            None => {
+                for c in &self.p.constraints {
+                    sum += match *c {
+                        Constraint::Gaussian { param, aux, sigma } => {
+                            let z = (data.aux[aux] - x[param]) / sigma;
+                            0.5 * z * z
+                        }
+                        Constraint::Poisson { param, aux, tau } => {
+                            poisson_nll(data.aux[aux], x[param] * tau)
+                        }
+                    };
+                }
+            }
+            Some(g) => {
+                for c in &self.p.constraints {
+                    match *c {
+                        Constraint::Gaussian { param, aux, sigma } => {
+                            let z = (data.aux[aux] - x[param]) / sigma;
+                            sum += 0.5 * z * z;
+                            g[param] -= z / sigma;
+                        }
+                        Constraint::Poisson { param, aux, tau } => {
+                            let a = data.aux[aux];
+                            let rate = x[param] * tau;
+                            sum += poisson_nll(a, rate);
+                            g[param] += if a == 0.0 {
+                                tau
+                            } else {
+                                tau * (1.0 - a / rate)
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        sum
+    }
+
+    fn nll_impl(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
+        self.forward(x, s);
+        let v = self.main_nll(data, s) + self.constraint_nll(data, x, None);
+        if v.is_nan() { f64::INFINITY } else { v }
+    }
+
+    fn nll_grad_impl(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
+        let p = &self.p;
+        self.forward(x, s);
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        let main = self.main_nll(data, s);
+        if !main.is_finite() {
+            return f64::INFINITY;
+        }
+        for ((w, &nu), &n) in s.w.iter_mut().zip(&s.nu).zip(&data.main) {
+            *w = if n == 0.0 { 1.0 } else { 1.0 - n / nu };
+        }
+        let histo_code = p.interp.histosys;
+        let mut k0 = 0;
+        for (bi, blk) in p.blocks.iter().enumerate() {
+            let nb = blk.nbins;
+            let w = &s.w[blk.bin_start..blk.bin_start + nb];
+            let base = &s.base[k0..k0 + nb];
+            let prod = &s.perbin_prod[k0..k0 + nb];
+            let scalar = s.block_scalar[bi];
+            // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b base·prod.
+            if !blk.scalars.is_empty() {
+                let dot: f64 = (0..nb).map(|b| w[b] * base[b] * prod[b]).sum();
+                let vals = &s.scalar_val[blk.scalars.clone()];
+                let ders = &s.scalar_der[blk.scalars.clone()];
+                let mods = &p.scalar_mods[blk.scalars.clone()];
+                // Products of the others via prefix × suffix (robust to zero factors).
+                let mut prefix = 1.0;
+                for j in 0..mods.len() {
+                    let suffix: f64 = vals[j + 1..].iter().product();
+                    grad[mods[j].param] += ders[j] * prefix * suffix * dot;
+                    prefix *= vals[j];
+                }
+            }
+            // Per-bin factors.
+            let perbins = &p.perbin_mods[blk.perbins.clone()];
+            for (q, m) in perbins.iter().enumerate() {
+                let idx = &p.perbin_index[m.index_start..m.index_start + nb];
+                for b in 0..nb {
+                    let mut others = 1.0;
+                    for (r, o) in perbins.iter().enumerate() {
+                        if r != q {
+                            others *= x[p.perbin_index[o.index_start + b]];
+                        }
+                    }
+                    grad[idx[b]] += w[b] * base[b] * scalar * others;
+                }
+            }
+            // histosys shifts.
+            let nom = &p.nominal[blk.nom_start..blk.nom_start + nb];
+            for h in &p.histo_mods[blk.histos.clone()] {
+                let alpha = x[h.param];
+                let lo = &p.histo_data[h.data_start..h.data_start + nb];
+                let hi = &p.histo_data[h.data_start + nb..h.data_start + 2 * nb];
+                let mut acc = 0.0;
+                for b in 0..nb {
+                    acc += w[b]
+                        * prod[b]
+                        * interp::additive(histo_code, lo[b], nom[b], hi[b], alpha).1;
+                }
+                grad[h.param] += acc * scalar;
+            }
+            k0 += nb;
+        }
+        let v = main + self.constraint_nll(data, x, Some(grad));
+        if v.is_nan() { f64::INFINITY } else { v }
+    }
+}
+
+/// −ln Poisson(a | rate) with the continuous Γ, as pyhf's constraint term.
+#[inline]
+fn poisson_nll(a: f64, rate: f64) -> f64 {
+    let xlogy = if a == 0.0 { 0.0 } else { a * rate.ln() };
+    rate - xlogy + libm::lgamma(a + 1.0)
+}
+
+impl ns_core::Model for HistFactoryModel {
+    type Data = Data;
+    type Scratch = Scratch;
+
+    fn n_params(&self) -> usize {
+        self.p.names.len()
+    }
+    fn param_names(&self) -> &[String] {
+        &self.p.names
+    }
+    fn suggested_init(&self) -> &[f64] {
+        &self.p.init
+    }
+    fn suggested_bounds(&self) -> &[(f64, f64)] {
+        &self.p.bounds
+    }
+    fn suggested_fixed(&self) -> &[bool] {
+        &self.p.fixed
+    }
+    fn poi_index(&self) -> Option<usize> {
+        Some(self.p.poi_index)
+    }
+    fn observed(&self) -> &Data {
+        &self.observed
+    }
+    fn new_scratch(&self) -> Scratch {
+        let kb: usize = self.p.blocks.iter().map(|b| b.nbins).sum();
+        Scratch {
+            nu: vec![0.0; self.n_main()],
+            w: vec![0.0; self.n_main()],
+            base: vec![0.0; kb],
+            perbin_prod: vec![0.0; kb],
+            scalar_val: vec![0.0; self.p.scalar_mods.len()],
+            scalar_der: vec![0.0; self.p.scalar_mods.len()],
+            block_scalar: vec![0.0; self.p.blocks.len()],
+        }
+    }
+    fn nll(&self, data: &Data, x: &[f64], scratch: &mut Scratch) -> f64 {
+        self.nll_impl(data, x, scratch)
+    }
+    fn nll_grad(&self, data: &Data, x: &[f64], grad: &mut [f64], scratch: &mut Scratch) -> f64 {
+        self.nll_grad_impl(data, x, grad, scratch)
+    }
+}
+
+impl ns_core::PseudoData for HistFactoryModel {
+    fn asimov(&self, x: &[f64]) -> Data {
+        let mut main = vec![0.0; self.n_main()];
+        let mut aux = vec![0.0; self.n_aux()];
+        let mut scratch = ns_core::Model::new_scratch(self);
+        self.expected_main_into(x, &mut main, &mut scratch);
+        self.expected_aux_into(x, &mut aux);
+        Data::new(main, aux)
+    }
+
+    fn sample_into<R: rand::Rng + ?Sized>(&self, x: &[f64], rng: &mut R, out: &mut Data) {
+        use rand_distr::{Distribution, Normal, Poisson};
+        let mut scratch = ns_core::Model::new_scratch(self);
+        self.forward(x, &mut scratch);
+        let draw_poisson = |lam: f64, rng: &mut R| -> f64 {
+            if lam > 0.0 {
+                Poisson::new(lam).map(|d| d.sample(rng)).unwrap_or(0.0)
+            } else {
+                0.0
+            }
+        };
+        let nu = &scratch.nu;
+        out.set_main(|i, v| *v = draw_poisson(nu[i], rng));
+        let aux = out.aux_mut();
+        for c in &self.p.constraints {
+            match *c {
+                Constraint::Gaussian {
+                    param,
+                    aux: a,
+                    sigma,
+                } => {
+                    aux[a] = Normal::new(x[param], sigma)
+                        .map(|d| d.sample(rng))
+                        .unwrap_or(x[param]);
+                }
+                Constraint::Poisson { param, aux: a, tau } => {
+                    aux[a] = draw_poisson(x[param] * tau, rng)
+                }
+            }
+        }
+    }
+}
