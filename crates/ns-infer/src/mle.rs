@@ -1,0 +1,216 @@
+//! Maximum-likelihood fits: free, with fixed parameters, and with the POI
+//! fixed (conditional fits), plus Hessian-based uncertainties.
+
+use ns_core::{BoundObjective, FitResult, FitStatus, Model};
+use ns_optim::{Lbfgsb, LbfgsbOptions, covariance_from_hessian, hessian_from_gradient};
+
+use crate::error::{InferError, Result};
+
+/// Options of one fit. Everything defaults to the model's suggestions.
+#[derive(Debug, Clone, Default)]
+pub struct FitOptions {
+    /// Starting point (default: the model's suggested init).
+    pub init: Option<Vec<f64>>,
+    /// Bounds (default: the model's suggested bounds).
+    pub bounds: Option<Vec<(f64, f64)>>,
+    /// Parameters held fixed at a value, on top of the model's suggested
+    /// fixed parameters (which stay at their init).
+    pub fixed: Vec<(usize, f64)>,
+    /// Compute the Hessian, uncertainties and covariance at the minimum.
+    pub uncertainties: bool,
+    /// Minimiser settings.
+    pub optimizer: LbfgsbOptions,
+}
+
+impl FitOptions {
+    /// Default options with uncertainties on.
+    pub fn with_uncertainties() -> Self {
+        Self {
+            uncertainties: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// The starting point, bounds and fixed mask of one fit, validated.
+pub(crate) struct Problem {
+    pub x0: Vec<f64>,
+    pub lower: Vec<f64>,
+    pub upper: Vec<f64>,
+    pub fixed: Vec<bool>,
+}
+
+impl Problem {
+    pub(crate) fn new<M: Model>(model: &M, opts: &FitOptions) -> Result<Self> {
+        let n = model.n_params();
+        let x0 = opts.init.clone().unwrap_or_else(|| model.suggested_init().to_vec());
+        if x0.len() != n {
+            return Err(InferError::LengthMismatch {
+                what: "init",
+                expected: n,
+                got: x0.len(),
+            });
+        }
+        let bounds = opts.bounds.as_deref().unwrap_or(model.suggested_bounds());
+        if bounds.len() != n {
+            return Err(InferError::LengthMismatch {
+                what: "bounds",
+                expected: n,
+                got: bounds.len(),
+            });
+        }
+        let mut p = Problem {
+            x0,
+            lower: bounds.iter().map(|b| b.0).collect(),
+            upper: bounds.iter().map(|b| b.1).collect(),
+            fixed: model.suggested_fixed().to_vec(),
+        };
+        for &(i, v) in &opts.fixed {
+            if i >= n {
+                return Err(InferError::InvalidArgument(format!("parameter index {i} out of range")));
+            }
+            p.x0[i] = v;
+            p.fixed[i] = true;
+        }
+        for i in 0..n {
+            if !(p.lower[i] <= p.upper[i]) {
+                return Err(InferError::InvalidArgument(format!(
+                    "{}: lower bound {} above upper bound {}",
+                    model.param_names()[i],
+                    p.lower[i],
+                    p.upper[i]
+                )));
+            }
+            if !p.fixed[i] {
+                p.x0[i] = p.x0[i].clamp(p.lower[i], p.upper[i]);
+            } else if !p.x0[i].is_finite() {
+                return Err(InferError::InvalidArgument(format!(
+                    "{} fixed at a non-finite value",
+                    model.param_names()[i]
+                )));
+            }
+        }
+        Ok(p)
+    }
+}
+
+/// A reusable fitter: owns the minimiser's buffers so loops of fits (toys,
+/// scans) do not reallocate them.
+#[derive(Debug, Clone, Default)]
+pub struct Fitter {
+    minimizer: Lbfgsb,
+}
+
+impl Fitter {
+    /// A fitter with the given minimiser settings.
+    pub fn new(optimizer: LbfgsbOptions) -> Self {
+        Self {
+            minimizer: Lbfgsb::new(optimizer),
+        }
+    }
+
+    /// Fit `model` to `data`.
+    pub fn fit<M: Model>(&mut self, model: &M, data: &M::Data, opts: &FitOptions) -> Result<FitResult> {
+        let p = Problem::new(model, opts)?;
+        Ok(self.fit_problem(model, data, &p, opts.uncertainties))
+    }
+
+    pub(crate) fn fit_problem<M: Model>(
+        &mut self,
+        model: &M,
+        data: &M::Data,
+        p: &Problem,
+        uncertainties: bool,
+    ) -> FitResult {
+        let mut obj = BoundObjective::new(model, data);
+        let mut r = self.minimizer.minimize(&mut obj, &p.x0, &p.lower, &p.upper, &p.fixed);
+        let (mut n_iter, mut n_eval) = (r.n_iter, r.n_eval);
+        // One restart from the best point with fresh curvature memory: the
+        // cheap insurance Minuit users know as "call MIGRAD again".
+        if !r.status.converged() && r.status != FitStatus::NonFiniteStart && r.fval.is_finite() {
+            let again = self.minimizer.minimize(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed);
+            n_iter += again.n_iter;
+            n_eval += again.n_eval;
+            if again.fval <= r.fval {
+                r = again;
+            }
+        }
+        let n = r.x.len();
+        let mut result = FitResult {
+            bestfit: r.x,
+            uncertainties: vec![0.0; n],
+            covariance: None,
+            hessian_pos_def: false,
+            nll: r.fval,
+            status: r.status,
+            n_iter,
+            n_eval,
+        };
+        if uncertainties && r.fval.is_finite() {
+            let h = hessian_from_gradient(&mut obj, &result.bestfit, &p.lower, &p.upper, &p.fixed);
+            result.n_eval += 2 * p.fixed.iter().filter(|f| !**f).count();
+            match covariance_from_hessian(&h, n, &p.fixed) {
+                Some(cov) => {
+                    for i in 0..n {
+                        result.uncertainties[i] = cov[i * n + i].max(0.0).sqrt();
+                    }
+                    result.covariance = Some(cov);
+                    result.hessian_pos_def = true;
+                }
+                None => {
+                    // Fallback, flagged by hessian_pos_def = false: the
+                    // diagonal curvature alone (NaN where it is not positive).
+                    for i in 0..n {
+                        let hii = h[i * n + i];
+                        result.uncertainties[i] = if p.fixed[i] {
+                            0.0
+                        } else if hii > 0.0 {
+                            1.0 / hii.sqrt()
+                        } else {
+                            f64::NAN
+                        };
+                    }
+                }
+            }
+        }
+        result
+    }
+
+    /// Conditional fit with the POI fixed at `mu`.
+    pub fn fit_fixed_poi<M: Model>(
+        &mut self,
+        model: &M,
+        data: &M::Data,
+        mu: f64,
+        opts: &FitOptions,
+    ) -> Result<FitResult> {
+        let poi = model.poi_index().ok_or(InferError::NoPoi)?;
+        let mut opts = opts.clone();
+        opts.fixed.retain(|(i, _)| *i != poi);
+        opts.fixed.push((poi, mu));
+        self.fit(model, data, &opts)
+    }
+}
+
+/// One-shot fit (see [`Fitter::fit`]).
+pub fn fit<M: Model>(model: &M, data: &M::Data, opts: &FitOptions) -> Result<FitResult> {
+    Fitter::new(opts.optimizer.clone()).fit(model, data, opts)
+}
+
+/// One-shot conditional fit with the POI fixed at `mu`.
+pub fn fit_fixed_poi<M: Model>(model: &M, data: &M::Data, mu: f64, opts: &FitOptions) -> Result<FitResult> {
+    Fitter::new(opts.optimizer.clone()).fit_fixed_poi(model, data, mu, opts)
+}
+
+/// Resolve `NAME=VALUE` pairs to parameter indices.
+pub fn resolve_fixed<M: Model>(model: &M, pairs: &[(String, f64)]) -> Result<Vec<(usize, f64)>> {
+    pairs
+        .iter()
+        .map(|(name, v)| {
+            model
+                .param_index(name)
+                .map(|i| (i, *v))
+                .ok_or_else(|| InferError::UnknownParameter(name.clone()))
+        })
+        .collect()
+}
