@@ -18,8 +18,8 @@ use ns_core::Objective;
 const STEP_REL: f64 = 1e-5;
 
 /// Hessian by central differences of the analytic gradient (free parameters
-/// only; rows and columns of fixed parameters are zero), symmetrised,
-/// row-major `n × n`.
+/// only; rows and columns of fixed parameters, and of parameters pinned by
+/// `lower == upper`, are zero), symmetrised, row-major `n × n`.
 ///
 /// The step is `h_i = 1e-5 · max(|x_i|, 1)` (see the source for why). Every
 /// evaluation stays inside `[lower, upper]`: near a bound the one-sided
@@ -49,6 +49,8 @@ pub fn hessian_from_gradient<O: Objective + ?Sized>(
     assert_eq!(fixed.len(), n, "fixed mask length differs from x");
 
     let mut h = vec![0.0; n * n];
+    // Fixed, or pinned by `lower == upper`: row and column stay zero.
+    let mut pinned = fixed.to_vec();
     let mut xp = x.to_vec();
     let mut g0: Option<Vec<f64>> = None;
     let mut g1 = vec![0.0; n];
@@ -63,8 +65,9 @@ pub fn hessian_from_gradient<O: Objective + ?Sized>(
         let room_dn = (x[j] - lower[j]).max(0.0);
         // Shrink the step in boxes narrower than four steps.
         let step = step.min(0.25 * (room_up + room_dn));
-        if step <= 0.0 {
-            continue; // lower == upper: the parameter cannot move.
+        if step.is_nan() || step <= 0.0 {
+            pinned[j] = true; // lower == upper: the parameter cannot move.
+            continue;
         }
         let at = |xp: &mut Vec<f64>, v: f64, g: &mut Vec<f64>, obj: &mut O| {
             xp[j] = v;
@@ -96,7 +99,7 @@ pub fn hessian_from_gradient<O: Objective + ?Sized>(
     // Symmetrise and zero the fixed rows/columns.
     for i in 0..n {
         for j in 0..=i {
-            let v = if fixed[i] || fixed[j] {
+            let v = if pinned[i] || pinned[j] {
                 0.0
             } else {
                 0.5 * (h[i * n + j] + h[j * n + i])
@@ -110,7 +113,9 @@ pub fn hessian_from_gradient<O: Objective + ?Sized>(
 
 /// Invert the free-parameter block of a row-major `n × n` Hessian with a
 /// Cholesky (LLᵀ) factorisation. Returns `None` when that block is not
-/// (numerically) positive definite or has non-finite entries. Rows and
+/// (numerically) positive definite — the factorisation fails, or a pivot
+/// keeps less than `k·eps` of its diagonal entry (`k` free parameters) —
+/// or has non-finite entries. Rows and
 /// columns of fixed parameters are zero in the output.
 ///
 /// # Panics
@@ -133,6 +138,15 @@ pub fn covariance_from_hessian(hessian: &[f64], n: usize, fixed: &[bool]) -> Opt
         return None;
     }
     let llt = block.llt(Side::Lower).ok()?;
+    // Numerically singular: a pivot that kept less than `k eps` of its
+    // diagonal entry has lost all its significant digits.
+    let l = llt.L();
+    for a in 0..k {
+        let pivot = l[(a, a)] * l[(a, a)];
+        if pivot.is_nan() || pivot <= k as f64 * f64::EPSILON * block[(a, a)] {
+            return None;
+        }
+    }
     let inv = llt.inverse();
     for a in 0..k {
         for b in 0..k {

@@ -92,8 +92,8 @@ fn eval<O: Objective + ?Sized>(
     gt: &mut [f64],
     n_eval: &mut usize,
 ) -> (f64, f64) {
-    for i in 0..p.x.len() {
-        xt[i] = if p.free[i] {
+    for (i, xi) in xt.iter_mut().enumerate() {
+        *xi = if p.free[i] {
             (p.x[i] + a * p.d[i]).clamp(p.lower[i], p.upper[i])
         } else {
             p.x[i]
@@ -102,9 +102,9 @@ fn eval<O: Objective + ?Sized>(
     let f = obj.value_grad(xt, gt);
     *n_eval += 1;
     let mut df = 0.0;
-    for i in 0..p.x.len() {
-        if p.free[i] {
-            df += gt[i] * p.d[i];
+    for ((gi, di), free) in gt.iter().zip(p.d).zip(p.free) {
+        if *free {
+            df += gi * di;
         }
     }
     if f.is_finite() && df.is_finite() {

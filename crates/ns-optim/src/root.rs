@@ -70,7 +70,8 @@ fn check_inputs(a: f64, b: f64, xtol: f64, rtol: f64) -> Result<(), RootError> {
     if !a.is_finite() || !b.is_finite() {
         return Err(RootError::InvalidBracket { a, b });
     }
-    if !(xtol >= 0.0) || !(rtol >= 0.0) || (xtol == 0.0 && rtol == 0.0) {
+    let bad = |t: f64| t.is_nan() || t < 0.0;
+    if bad(xtol) || bad(rtol) || (xtol == 0.0 && rtol == 0.0) {
         return Err(RootError::InvalidTolerance { xtol, rtol });
     }
     Ok(())
@@ -283,13 +284,13 @@ pub fn toms748<F: FnMut(f64) -> f64>(
                 return Ok(unfinished(&s, n_eval));
             }
             let mut c = None;
-            if let Some((ev, fe)) = e {
-                if not_close(&[s.fab[0], s.fab[1], fd, fe], 32.0 * f64::EPSILON) {
-                    let c0 =
-                        inverse_cubic_zero([s.ab[0], s.ab[1], d, ev], [s.fab[0], s.fab[1], fd, fe]);
-                    if s.ab[0] < c0 && c0 < s.ab[1] {
-                        c = Some(c0);
-                    }
+            let separated =
+                e.filter(|&(_, fe)| not_close(&[s.fab[0], s.fab[1], fd, fe], 32.0 * f64::EPSILON));
+            if let Some((ev, fe)) = separated {
+                let c0 =
+                    inverse_cubic_zero([s.ab[0], s.ab[1], d, ev], [s.fab[0], s.fab[1], fd, fe]);
+                if s.ab[0] < c0 && c0 < s.ab[1] {
+                    c = Some(c0);
                 }
             }
             let c = c.unwrap_or_else(|| newton_quadratic(s.ab, s.fab, d, fd, nsteps));
@@ -310,7 +311,8 @@ pub fn toms748<F: FnMut(f64) -> f64>(
         let (u, fu) = (s.ab[uix], s.fab[uix]);
         let slope = (s.fab[1] - s.fab[0]) / (s.ab[1] - s.ab[0]);
         let mut c = u - 2.0 * fu / slope;
-        if !((c - u).abs() <= 0.5 * (s.ab[1] - s.ab[0])) {
+        let step = (c - u).abs();
+        if step.is_nan() || step > 0.5 * (s.ab[1] - s.ab[0]) {
             c = 0.5 * (s.ab[0] + s.ab[1]);
         } else {
             if (c - u).abs() <= f64::EPSILON * u.abs() {
