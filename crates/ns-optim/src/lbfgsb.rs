@@ -46,7 +46,7 @@
 //!   [`FitStatus::Cancelled`] otherwise.
 //!
 //! The final point is returned, or an earlier one if it is lower by more
-//! than the rounding noise. All buffers live in [`Lbfgsb`] and are
+//! than `ftol` relative. All buffers live in [`Lbfgsb`] and are
 //! resized at the start of a call, so the iteration loop does not allocate;
 //! the computation is sequential and therefore bit-for-bit deterministic.
 
@@ -447,9 +447,10 @@ impl Lbfgsb {
             }
         };
 
-        // Prefer the final point unless an earlier one is lower by more than
-        // the rounding noise (approximate-Armijo steps may raise f by noise).
-        let (x, fval, grad) = if f_best < f - NOISE_REL * f.abs().max(1.0) {
+        // Prefer the final point (its projected gradient is the one tested)
+        // unless an earlier one is lower by more than `ftol` relative:
+        // approximate-Armijo steps may raise f by rounding noise.
+        let (x, fval, grad) = if f_best < f - opts.ftol * f.abs().max(1.0) {
             (self.x_best.clone(), f_best, self.g_best.clone())
         } else {
             (self.x.clone(), f, self.g.clone())
