@@ -24,5 +24,5 @@ mod line_search;
 mod root;
 
 pub use hessian::{covariance_from_hessian, hessian_from_gradient};
-pub use lbfgsb::{Lbfgsb, LbfgsbOptions, MinimizeResult};
+pub use lbfgsb::{Lbfgsb, LbfgsbOptions, MinimizeResult, STALL_ITERATIONS};
 pub use root::{RootError, RootResult, brent_root, toms748};
