@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{HistFactoryError, Result};
-use crate::interp::{InterpSettings, NormsysCoeffs};
+use crate::interp::{InterpSettings, NormsysCoeffs, additive_coefs};
 use crate::model::{
     Block, ChannelInfo, Constraint, HistFactoryModel, HistoMod, ParamSetInfo, PerBinMod,
     ScalarKind, ScalarMod,
@@ -507,14 +507,14 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                 let mut rel2 = 0.0;
                 if nom_sum > 0.0 {
                     for s in by_sample.keys() {
-                        if let Some(sample) = lookup(c, s) {
-                            if let Some(Modifier::Staterror { data, .. }) = sample
-                                .modifiers
-                                .iter()
-                                .find(|m| m.name() == *name && m.type_name() == "staterror")
-                            {
-                                rel2 += (data[b] / nom_sum).powi(2);
-                            }
+                        let unc = lookup(c, s).and_then(|sample| {
+                            sample.modifiers.iter().find_map(|m| match m {
+                                Modifier::Staterror { name: n, data } if n == name => Some(data[b]),
+                                _ => None,
+                            })
+                        });
+                        if let Some(u) = unc {
+                            rel2 += (u / nom_sum).powi(2);
                         }
                     }
                 }
@@ -663,7 +663,7 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
         let inits = req.inits.take().expect("checked");
         let bnds = req.bounds.take().expect("checked");
         for (i, (&x, &(lo, hi))) in inits.iter().zip(&bnds).enumerate() {
-            if !(lo <= hi) || !x.is_finite() {
+            if lo.partial_cmp(&hi).is_none_or(|o| o.is_gt()) || !x.is_finite() {
                 return Err(ctx.spec_err(
                     &cfg_loc,
                     format!("parameter {i}: bounds [{lo}, {hi}] or init {x} invalid"),
@@ -688,7 +688,7 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                 let aux = req.auxdata.take().expect("checked");
                 let sig = req.sigmas.take().unwrap_or_else(|| vec![1.0; req.n]);
                 for i in 0..req.n {
-                    if !(sig[i] > 0.0) || !sig[i].is_finite() {
+                    if sig[i].is_nan() || sig[i] <= 0.0 || !sig[i].is_finite() {
                         return Err(ctx.spec_err(
                             &cfg_loc,
                             format!("sigma {i} must be positive, got {}", sig[i]),
@@ -759,7 +759,7 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
     let mut perbin_mods = Vec::new();
     let mut perbin_index = Vec::new();
     let mut histo_mods = Vec::new();
-    let mut histo_data = Vec::new();
+    let mut histo_coef = Vec::new();
     for &(c, sample) in &cells {
         let start = channel_offset[c];
         let nb = sample.data.len();
@@ -790,10 +790,21 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                 Modifier::Histosys { data, .. } => {
                     histo_mods.push(HistoMod {
                         param: ps.start,
-                        data_start: histo_data.len(),
+                        coef_start: histo_coef.len(),
                     });
-                    histo_data.extend_from_slice(&data.lo_data);
-                    histo_data.extend_from_slice(&data.hi_data);
+                    let coefs: Vec<[f64; 4]> = (0..nb)
+                        .map(|b| {
+                            additive_coefs(
+                                opts.interp.histosys,
+                                data.lo_data[b],
+                                sample.data[b],
+                                data.hi_data[b],
+                            )
+                        })
+                        .collect();
+                    for row in 0..4 {
+                        histo_coef.extend(coefs.iter().map(|c| c[row]));
+                    }
                 }
                 Modifier::Shapefactor { .. }
                 | Modifier::Shapesys { .. }
@@ -844,7 +855,7 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
         perbin_mods,
         perbin_index,
         histo_mods,
-        histo_data,
+        histo_coef,
         interp: opts.interp,
     }))
 }

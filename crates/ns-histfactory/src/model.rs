@@ -79,12 +79,12 @@ pub(crate) struct PerBinMod {
     pub index_start: usize,
 }
 
-/// An additive shape modifier; templates lo then hi live in
-/// `histo_data[data_start..data_start+2*nbins]`.
+/// An additive shape modifier; its four coefficient rows
+/// ([`interp::additive_coefs`]) live in `histo_coef[coef_start..coef_start+4*nbins]`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HistoMod {
     pub param: usize,
-    pub data_start: usize,
+    pub coef_start: usize,
 }
 
 /// One sample in one channel.
@@ -119,7 +119,7 @@ pub(crate) struct Parts {
     pub perbin_mods: Vec<PerBinMod>,
     pub perbin_index: Vec<usize>,
     pub histo_mods: Vec<HistoMod>,
-    pub histo_data: Vec<f64>,
+    pub histo_coef: Vec<f64>,
     pub interp: InterpSettings,
 }
 
@@ -131,6 +131,8 @@ pub struct Data {
     aux: Vec<f64>,
     /// Σ lnΓ(n+1) over main bins.
     lgamma_main: f64,
+    /// lnΓ(a+1) per auxiliary datum (used by Poisson constraints).
+    lgamma_aux: Vec<f64>,
 }
 
 impl Data {
@@ -138,10 +140,12 @@ impl Data {
     /// concatenation).
     pub fn new(main: Vec<f64>, aux: Vec<f64>) -> Self {
         let lgamma_main = main.iter().map(|&n| libm::lgamma(n + 1.0)).sum();
+        let lgamma_aux = aux.iter().map(|&a| libm::lgamma(a + 1.0)).collect();
         Self {
             main,
             aux,
             lgamma_main,
+            lgamma_aux,
         }
     }
 
@@ -170,8 +174,14 @@ impl Data {
         self.lgamma_main = self.main.iter().map(|&n| libm::lgamma(n + 1.0)).sum();
     }
 
-    pub(crate) fn aux_mut(&mut self) -> &mut [f64] {
-        &mut self.aux
+    /// Overwrite the auxiliary data in place (toys) and refresh the cache.
+    pub(crate) fn set_aux(&mut self, mut f: impl FnMut(usize, &mut f64)) {
+        for (i, v) in self.aux.iter_mut().enumerate() {
+            f(i, v);
+        }
+        for (l, &a) in self.lgamma_aux.iter_mut().zip(&self.aux) {
+            *l = libm::lgamma(a + 1.0);
+        }
     }
 }
 
@@ -189,6 +199,8 @@ pub struct Scratch {
     scalar_der: Vec<f64>,
     /// product of all scalar factors, per block.
     block_scalar: Vec<f64>,
+    /// suffix products of one block's scalar factors.
+    suffix: Vec<f64>,
 }
 
 /// A compiled HistFactory model: immutable, `Send + Sync`, shared by all
@@ -342,11 +354,13 @@ impl HistFactoryModel {
             let base = &mut s.base[k0..k0 + nb];
             base.copy_from_slice(nom);
             for h in &p.histo_mods[blk.histos.clone()] {
-                let alpha = x[h.param];
-                let lo = &p.histo_data[h.data_start..h.data_start + nb];
-                let hi = &p.histo_data[h.data_start + nb..h.data_start + 2 * nb];
+                let basis = interp::additive_basis(histo_code, x[h.param]);
+                let cx =
+                    &p.histo_coef[h.coef_start + basis.x * nb..h.coef_start + (basis.x + 1) * nb];
+                let cy =
+                    &p.histo_coef[h.coef_start + basis.y * nb..h.coef_start + (basis.y + 1) * nb];
                 for b in 0..nb {
-                    base[b] += interp::additive(histo_code, lo[b], nom[b], hi[b], alpha).0;
+                    base[b] += cx[b] * basis.s1 + cy[b] * basis.s2;
                 }
             }
             let prod = &mut s.perbin_prod[k0..k0 + nb];
@@ -401,7 +415,7 @@ impl HistFactoryModel {
                             0.5 * z * z
                         }
                         Constraint::Poisson { param, aux, tau } => {
-                            poisson_nll(data.aux[aux], x[param] * tau)
+                            poisson_nll(data.aux[aux], x[param] * tau, data.lgamma_aux[aux])
                         }
                     };
                 }
@@ -417,7 +431,7 @@ impl HistFactoryModel {
                         Constraint::Poisson { param, aux, tau } => {
                             let a = data.aux[aux];
                             let rate = x[param] * tau;
-                            sum += poisson_nll(a, rate);
+                            sum += poisson_nll(a, rate, data.lgamma_aux[aux]);
                             g[param] += if a == 0.0 {
                                 tau
                             } else {
@@ -462,11 +476,18 @@ impl HistFactoryModel {
                 let vals = &s.scalar_val[blk.scalars.clone()];
                 let ders = &s.scalar_der[blk.scalars.clone()];
                 let mods = &p.scalar_mods[blk.scalars.clone()];
-                // Products of the others via prefix × suffix (robust to zero factors).
-                let mut prefix = 1.0;
+                // Products of the others via prefix × suffix, O(m) and robust
+                // to zero factors (a POI at 0): suffix products go backwards
+                // into scratch, prefix products forwards.
+                let suffix = &mut s.suffix[..mods.len()];
+                let mut acc = 1.0;
+                for j in (0..mods.len()).rev() {
+                    suffix[j] = acc;
+                    acc *= vals[j];
+                }
+                let mut prefix = dot;
                 for j in 0..mods.len() {
-                    let suffix: f64 = vals[j + 1..].iter().product();
-                    grad[mods[j].param] += ders[j] * prefix * suffix * dot;
+                    grad[mods[j].param] += ders[j] * prefix * suffix[j];
                     prefix *= vals[j];
                 }
             }
@@ -485,18 +506,19 @@ impl HistFactoryModel {
                 }
             }
             // histosys shifts.
-            let nom = &p.nominal[blk.nom_start..blk.nom_start + nb];
             for h in &p.histo_mods[blk.histos.clone()] {
-                let alpha = x[h.param];
-                let lo = &p.histo_data[h.data_start..h.data_start + nb];
-                let hi = &p.histo_data[h.data_start + nb..h.data_start + 2 * nb];
-                let mut acc = 0.0;
+                let basis = interp::additive_basis(histo_code, x[h.param]);
+                let cx =
+                    &p.histo_coef[h.coef_start + basis.x * nb..h.coef_start + (basis.x + 1) * nb];
+                let cy =
+                    &p.histo_coef[h.coef_start + basis.y * nb..h.coef_start + (basis.y + 1) * nb];
+                let (mut ax, mut ay) = (0.0, 0.0);
                 for b in 0..nb {
-                    acc += w[b]
-                        * prod[b]
-                        * interp::additive(histo_code, lo[b], nom[b], hi[b], alpha).1;
+                    let wp = w[b] * prod[b];
+                    ax += wp * cx[b];
+                    ay += wp * cy[b];
                 }
-                grad[h.param] += acc * scalar;
+                grad[h.param] += (ax * basis.ds1 + ay * basis.ds2) * scalar;
             }
             k0 += nb;
         }
@@ -505,11 +527,12 @@ impl HistFactoryModel {
     }
 }
 
-/// −ln Poisson(a | rate) with the continuous Γ, as pyhf's constraint term.
+/// −ln Poisson(a | rate) with the continuous Γ, as pyhf's constraint term
+/// (`lgamma_a1` = lnΓ(a+1), cached with the data).
 #[inline]
-fn poisson_nll(a: f64, rate: f64) -> f64 {
+fn poisson_nll(a: f64, rate: f64, lgamma_a1: f64) -> f64 {
     let xlogy = if a == 0.0 { 0.0 } else { a * rate.ln() };
-    rate - xlogy + libm::lgamma(a + 1.0)
+    rate - xlogy + lgamma_a1
 }
 
 impl ns_core::Model for HistFactoryModel {
@@ -547,6 +570,15 @@ impl ns_core::Model for HistFactoryModel {
             scalar_val: vec![0.0; self.p.scalar_mods.len()],
             scalar_der: vec![0.0; self.p.scalar_mods.len()],
             block_scalar: vec![0.0; self.p.blocks.len()],
+            suffix: vec![
+                0.0;
+                self.p
+                    .blocks
+                    .iter()
+                    .map(|b| b.scalars.len())
+                    .max()
+                    .unwrap_or(0)
+            ],
         }
     }
     fn nll(&self, data: &Data, x: &[f64], scratch: &mut Scratch) -> f64 {
@@ -580,22 +612,15 @@ impl ns_core::PseudoData for HistFactoryModel {
         };
         let nu = &scratch.nu;
         out.set_main(|i, v| *v = draw_poisson(nu[i], rng));
-        let aux = out.aux_mut();
-        for c in &self.p.constraints {
-            match *c {
-                Constraint::Gaussian {
-                    param,
-                    aux: a,
-                    sigma,
-                } => {
-                    aux[a] = Normal::new(x[param], sigma)
-                        .map(|d| d.sample(rng))
-                        .unwrap_or(x[param]);
-                }
-                Constraint::Poisson { param, aux: a, tau } => {
-                    aux[a] = draw_poisson(x[param] * tau, rng)
-                }
+        // Constraints are laid out in aux order, one datum each.
+        let constraints = &self.p.constraints;
+        out.set_aux(|i, v| {
+            *v = match constraints[i] {
+                Constraint::Gaussian { param, sigma, .. } => Normal::new(x[param], sigma)
+                    .map(|d| d.sample(rng))
+                    .unwrap_or(x[param]),
+                Constraint::Poisson { param, tau, .. } => draw_poisson(x[param] * tau, rng),
             }
-        }
+        });
     }
 }

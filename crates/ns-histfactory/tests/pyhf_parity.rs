@@ -51,7 +51,7 @@ fn goldens() -> Vec<(String, Value)> {
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     assert!(
-        out.len() >= 1,
+        !out.is_empty(),
         "expected goldens for all six fixtures, found {}",
         out.len()
     );
