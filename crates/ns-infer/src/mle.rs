@@ -43,7 +43,10 @@ pub(crate) struct Problem {
 impl Problem {
     pub(crate) fn new<M: Model>(model: &M, opts: &FitOptions) -> Result<Self> {
         let n = model.n_params();
-        let x0 = opts.init.clone().unwrap_or_else(|| model.suggested_init().to_vec());
+        let x0 = opts
+            .init
+            .clone()
+            .unwrap_or_else(|| model.suggested_init().to_vec());
         if x0.len() != n {
             return Err(InferError::LengthMismatch {
                 what: "init",
@@ -67,13 +70,15 @@ impl Problem {
         };
         for &(i, v) in &opts.fixed {
             if i >= n {
-                return Err(InferError::InvalidArgument(format!("parameter index {i} out of range")));
+                return Err(InferError::InvalidArgument(format!(
+                    "parameter index {i} out of range"
+                )));
             }
             p.x0[i] = v;
             p.fixed[i] = true;
         }
         for i in 0..n {
-            if !(p.lower[i] <= p.upper[i]) {
+            if p.lower[i].partial_cmp(&p.upper[i]).is_none_or(|o| o.is_gt()) {
                 return Err(InferError::InvalidArgument(format!(
                     "{}: lower bound {} above upper bound {}",
                     model.param_names()[i],
@@ -110,7 +115,12 @@ impl Fitter {
     }
 
     /// Fit `model` to `data`.
-    pub fn fit<M: Model>(&mut self, model: &M, data: &M::Data, opts: &FitOptions) -> Result<FitResult> {
+    pub fn fit<M: Model>(
+        &mut self,
+        model: &M,
+        data: &M::Data,
+        opts: &FitOptions,
+    ) -> Result<FitResult> {
         let p = Problem::new(model, opts)?;
         Ok(self.fit_problem(model, data, &p, opts.uncertainties))
     }
@@ -123,12 +133,16 @@ impl Fitter {
         uncertainties: bool,
     ) -> FitResult {
         let mut obj = BoundObjective::new(model, data);
-        let mut r = self.minimizer.minimize(&mut obj, &p.x0, &p.lower, &p.upper, &p.fixed);
+        let mut r = self
+            .minimizer
+            .minimize(&mut obj, &p.x0, &p.lower, &p.upper, &p.fixed);
         let (mut n_iter, mut n_eval) = (r.n_iter, r.n_eval);
         // One restart from the best point with fresh curvature memory: the
         // cheap insurance Minuit users know as "call MIGRAD again".
         if !r.status.converged() && r.status != FitStatus::NonFiniteStart && r.fval.is_finite() {
-            let again = self.minimizer.minimize(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed);
+            let again = self
+                .minimizer
+                .minimize(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed);
             n_iter += again.n_iter;
             n_eval += again.n_eval;
             if again.fval <= r.fval {
@@ -198,7 +212,12 @@ pub fn fit<M: Model>(model: &M, data: &M::Data, opts: &FitOptions) -> Result<Fit
 }
 
 /// One-shot conditional fit with the POI fixed at `mu`.
-pub fn fit_fixed_poi<M: Model>(model: &M, data: &M::Data, mu: f64, opts: &FitOptions) -> Result<FitResult> {
+pub fn fit_fixed_poi<M: Model>(
+    model: &M,
+    data: &M::Data,
+    mu: f64,
+    opts: &FitOptions,
+) -> Result<FitResult> {
     Fitter::new(opts.optimizer.clone()).fit_fixed_poi(model, data, mu, opts)
 }
 
