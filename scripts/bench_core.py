@@ -45,8 +45,13 @@ def cpu_model():
     return platform.processor()
 
 
-def criterion_median_s(name):
-    est = ROOT / "target" / "criterion" / name / "new" / "estimates.json"
+CRITERION_HOME = ROOT / "target" / "criterion"
+
+
+def criterion_median_s(group, function):
+    """Median of a criterion benchmark; criterion stores `a/b` ids as `a_b`."""
+    parts = [group, function.replace("/", "_")] if group else [function.replace("/", "_")]
+    est = CRITERION_HOME.joinpath(*parts) / "new" / "estimates.json"
     return json.loads(est.read_text())["median"]["point_estimate"] * 1e-9
 
 
@@ -71,7 +76,8 @@ def main():
     if not args.skip_cargo:
         extra = ["--", "--quick"] if args.quick else []
         for crate, bench in [("ns-histfactory", "nll"), ("ns-infer", "mle")]:
-            subprocess.run(["cargo", "bench", "-p", crate, "--bench", bench, *extra], cwd=ROOT, check=True)
+            env = dict(os.environ, CRITERION_HOME=str(CRITERION_HOME))
+            subprocess.run(["cargo", "bench", "-p", crate, "--bench", bench, *extra], cwd=ROOT, check=True, env=env)
 
     pyhf.set_backend("numpy", "scipy")
     rows = []
@@ -86,10 +92,10 @@ def main():
         fit_reps = 1 if big else (3 if args.quick else 11)
         fit_s, _ = time_median(lambda: pyhf.infer.mle.fit(data, model), fit_reps, warmup=0 if big else 1)
         ns = {
-            "nll_s": criterion_median_s(f"nll/{name}"),
-            "nll_grad_s": criterion_median_s(f"nll_grad/{name}"),
-            "fit_s": criterion_median_s(f"mle/fit/{name}"),
-            "fit_with_uncertainties_s": criterion_median_s(f"mle/fit_with_uncertainties/{name}"),
+            "nll_s": criterion_median_s(None, f"nll/{name}"),
+            "nll_grad_s": criterion_median_s(None, f"nll_grad/{name}"),
+            "fit_s": criterion_median_s("mle", f"fit/{name}"),
+            "fit_with_uncertainties_s": criterion_median_s("mle", f"fit_with_uncertainties/{name}"),
         }
         rows.append({
             "workspace": name,
