@@ -1,0 +1,65 @@
+"""Exceptions raised by nextstat, named like pyhf's (``pyhf.exceptions``).
+
+Every exception derives from :class:`NextStatError`, so ``except
+nextstat.NextStatError`` catches them all. Messages carry the input name and
+the location in it (JSON path, channel/sample/modifier).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "NextStatError",
+    "InvalidSpecification",
+    "InvalidWorkspaceFile",
+    "InvalidModel",
+    "InvalidInterpCode",
+    "InvalidMeasurement",
+    "InvalidPdfParameters",
+    "InvalidPdfData",
+    "InvalidArgument",
+    "FailedMinimization",
+]
+
+
+class NextStatError(Exception):
+    """Base class of every nextstat error."""
+
+
+class InvalidSpecification(NextStatError, ValueError):
+    """The workspace JSON is malformed, violates the pyhf schema, or is inconsistent."""
+
+
+class InvalidWorkspaceFile(NextStatError, OSError):
+    """The workspace file could not be read."""
+
+
+class InvalidModel(NextStatError, ValueError):
+    """A model option (measurement, interpolation code, ...) is invalid."""
+
+
+class InvalidInterpCode(InvalidModel):
+    """Unknown interpolation code in ``modifier_settings``."""
+
+
+class InvalidMeasurement(InvalidModel):
+    """The requested measurement does not exist in the workspace."""
+
+
+class InvalidPdfParameters(NextStatError, ValueError):
+    """A parameter vector (pars, init, bounds, fixed) has the wrong length or values."""
+
+
+class InvalidPdfData(NextStatError, ValueError):
+    """A dataset has the wrong length."""
+
+
+class InvalidArgument(NextStatError, ValueError):
+    """Any other invalid argument to an inference function."""
+
+
+class FailedMinimization(NextStatError):
+    """A fit did not converge. The :class:`FitResult` is attached as ``.result``."""
+
+    def __init__(self, message: str, result=None):
+        super().__init__(message)
+        self.result = result
