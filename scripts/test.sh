@@ -28,6 +28,11 @@ if [ -x scripts/test_python.sh ]; then
     scripts/test_python.sh
 fi
 
+if [ -d scripts/tests ]; then
+    step "Validation-harness tests (pytest scripts/tests)"
+    .venv/bin/python -m pytest -q scripts/tests
+fi
+
 if [ -f scripts/validate.py ]; then
     step "Parity report (quick)"
     .venv/bin/python scripts/validate.py --quick
