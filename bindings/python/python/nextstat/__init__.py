@@ -64,7 +64,7 @@ class Workspace:
     >>> ws.measurement_names, ws.channels
     (['Measurement'], ['singlechannel'])
     >>> ws.model().par_names
-    ['mu', 'uncorr_bkguncrt']
+    ['mu', 'uncorr_bkguncrt[0]']
     """
 
     def __init__(self, spec: Spec):
