@@ -216,3 +216,17 @@ def test_simplemodels_and_workspace():
     np.testing.assert_array_equal(ws.data(mm), mm.data)
     assert ws.data(mm, include_auxdata=False).shape == (mm.n_main,)
     assert os.fspath(fixture_path("complex_workspace")) in repr(ws)
+
+
+def test_stubs_cover_core():
+    """Every public name of the compiled core is declared in _core.pyi."""
+    import ast
+
+    import nextstat._core as core
+
+    pyi = os.path.join(os.path.dirname(nextstat.__file__), "_core.pyi")
+    tree = ast.parse(open(pyi).read())
+    declared = {n.name for n in tree.body if isinstance(n, (ast.ClassDef, ast.FunctionDef))}
+    public = {n for n in dir(core) if not n.startswith("_")}
+    assert public <= declared, public - declared
+    assert os.path.exists(os.path.join(os.path.dirname(nextstat.__file__), "py.typed"))

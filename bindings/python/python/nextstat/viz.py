@@ -120,7 +120,7 @@ def ranking(result: RankingResult, ax: Axes | None = None, max_params: int | Non
     ax.axvline(0, color="k", lw=0.8)
     ax.set_yticks(y)
     ax.set_yticklabels(names, fontsize="small")
-    ax.set_xlabel(rf"$\Delta\hat{{{result.poi_name}}}$")
+    ax.set_xlabel(f"impact on fitted {result.poi_name}")
     ax.legend(loc="lower right", fontsize="small", frameon=False)
     return ax
 
