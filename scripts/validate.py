@@ -3,7 +3,9 @@
 
 For each fixture (simple, two_channel, complex, godrun, tHu, tttt) this records
 -2 ln L and the expected data at the suggested init, the best fit, CLs at
-mu = 1 (qtilde, asymptotics; observed and the five expected), and the
+mu = 1 (qtilde, asymptotics; observed and the five expected; the reference is
+pyhf with converged fits, SLSQP tolerance 1e-14, because pyhf's default SLSQP
+stops 1e-6..1e-5 above the minima and moves CLs by up to ~1e-5), and the
 asymptotic upper limits (toms748, pyhf's defaults), each with NextStat's value,
 the reference, the difference, the tolerance and where the reference came from
 (pyhf live in this run, or a committed golden file); and the per-operation
@@ -15,8 +17,10 @@ target/release, or --nextstat-bin) and/or the Python package `nextstat` when it
 is importable; every number records the code path that produced it.
 
 Modes:
-  --quick  pyhf live on simple/two_channel/complex (everything) and godrun
-           (NLL, expected data, fit); godrun hypotest/limit and all of tHu/tttt
+  --quick  pyhf live on simple/two_channel (everything), complex (all but
+           the limit), godrun (NLL, expected data, fit) and tHu/tttt (NLL and
+           expected data); the rest (complex limit, godrun hypotest/limit,
+           tHu/tttt fit/hypotest/limit)
            against tests/fixtures/goldens/*.json. Few repeats; speed is
            informational. This is what scripts/test.sh runs.
   (full)   pyhf live everywhere it is feasible (tHu/tttt limits are not:
@@ -29,7 +33,7 @@ runner errored (missing dependency, crash).
 
 Usage:
   .venv/bin/python scripts/validate.py --quick
-  .venv/bin/python scripts/validate.py [--fixtures simple,godrun] [--nextstat auto|cli|python|both]
+  .venv/bin/python scripts/validate.py [--fixtures simple,godrun] [--nextstat all|cli|python]
   .venv/bin/python scripts/validate.py --compare-baseline latest [--threshold 1.3]
 """
 import os
@@ -52,11 +56,12 @@ from nsbench.runners import (  # noqa: E402
     CONVERGED_LABEL, FIXTURES, ROOT, NextStatCli, NextStatPython, NotAvailable, PyhfRunner, find_cli, golden_item,
     load_golden, load_infer_golden, num, time_call)
 
+DOCS_BEGIN, DOCS_END = "<!-- validation_report:begin -->", "<!-- validation_report:end -->"
 SMALL = {"simple", "two_channel", "complex"}
 BIG = {"tHu", "tttt"}
 QUANTITIES = ("twice_nll_init", "expected_data_init", "fit", "hypotest_mu1", "upper_limit")
-# Which NextStat path is preferred per operation in --nextstat auto; a number
-# from a later path is marked as a fallback.
+# Which NextStat path is preferred per operation; a number from another path
+# because the preferred one cannot produce it is marked as a fallback.
 PREFERRED = {"twice_nll": ("python", "cli"), "expected_data": ("python", "cli"),
              "fit": ("cli", "python"), "hypotest": ("cli", "python"), "upper_limit": ("cli", "python")}
 
@@ -64,11 +69,14 @@ PREFERRED = {"twice_nll": ("python", "cli"), "expected_data": ("python", "cli"),
 def live_plan(name, quick):
     """Quantities pyhf computes live for this fixture; the rest use goldens."""
     if quick:
+        if name == "complex":
+            return set(QUANTITIES) - {"upper_limit"}  # pyhf: 41 hypotests, 5-40 s
         if name in SMALL:
             return set(QUANTITIES)
         if name == "godrun":
             return {"twice_nll_init", "expected_data_init", "fit"}
-        return set()
+        # tHu/tttt: building the pyhf model (~2 s) and one logpdf are cheap; fits are not.
+        return {"twice_nll_init", "expected_data_init"}
     if name in BIG:
         return set(QUANTITIES) - {"upper_limit"}
     return set(QUANTITIES)
@@ -83,7 +91,7 @@ class Validation:
             dict(repeats=args.repeats, min_batch_s=0.05, budget_s=30.0)
         self.engines = {}
         self.paths = {}
-        if args.nextstat in ("auto", "python", "both"):
+        if args.nextstat in ("all", "python"):
             try:
                 self.engines["python"] = NextStatPython()
                 self.paths["python"] = f"nextstat package {self.engines['python'].version}"
@@ -91,7 +99,7 @@ class Validation:
                 self.paths["python"] = f"not available: {type(e).__name__}: {e}"
                 if args.nextstat == "python":
                     self.errors.append({"where": "nextstat python package", "error": str(e)})
-        if args.nextstat in ("auto", "cli", "both"):
+        if args.nextstat in ("all", "cli"):
             try:
                 self.engines["cli"] = NextStatCli(find_cli(args.nextstat_bin, build=not args.no_build))
                 c = self.engines["cli"]
@@ -104,14 +112,15 @@ class Validation:
 
     # ------------------------------------------------------------------ NextStat calls
     def ns(self, op, *a, timed=False):
-        """Run a NextStat op on the paths --nextstat selects.
+        """Run a NextStat op on every path --nextstat selects (preferred first).
 
-        Returns a list of (value, code_path, timing, fallback_note); raises
-        NotAvailable with every path's reason when none can do it.
+        Returns a list of (value, code_path, timing, fallback_note). With
+        ``timed``, one path is timed: the in-process Python package when it can
+        do the op (like-for-like with pyhf in-process), else the CLI. A number
+        is marked as a fallback when the op's preferred path could not produce
+        it. Raises NotAvailable with every path's reason when no path can.
         """
-        order = [k for k in PREFERRED[op] if k in self.engines or self.args.nextstat in ("auto",)]
-        if self.args.nextstat in ("cli", "python"):
-            order = [self.args.nextstat]
+        order = list(PREFERRED[op]) if self.args.nextstat == "all" else [self.args.nextstat]
         reasons, out = [], []
         for kind in order:
             eng = self.engines.get(kind)
@@ -119,23 +128,29 @@ class Validation:
                 reasons.append(f"{kind}: {self.paths.get(kind, 'not selected')}")
                 continue
             try:
-                if timed:
+                if timed and kind == "python":
                     (val, path), t = time_call(lambda: getattr(eng, op)(*a), **self.reps)
                 else:
-                    val, path = getattr(eng, op)(*a)
-                    t = None
+                    (val, path), t = getattr(eng, op)(*a), None
             except NotAvailable as e:
                 reasons.append(f"{kind}: {e}")
                 continue
-            fb = None
-            if self.args.nextstat == "auto" and kind != PREFERRED[op][0]:
-                fb = f"preferred path unavailable ({'; '.join(reasons)})"
-            out.append((val, path, t, fb))
-            if self.args.nextstat != "both":
-                break
+            out.append([val, path, t, None, kind])
         if not out:
             raise NotAvailable("; ".join(reasons))
-        return out
+        if timed and not any(r[2] for r in out):
+            kind = out[0][4]
+            _, out[0][2] = time_call(lambda: getattr(self.engines[kind], op)(*a), **self.reps)
+        if out[0][4] != order[0]:
+            out[0][3] = f"preferred path unavailable ({'; '.join(reasons)})"
+        return [tuple(r[:4]) for r in out]
+
+    def ns_speed(self, res):
+        """The NextStat timing record of a result list from ns()."""
+        for v, path, t, fb in res:
+            if t is not None:
+                return self.ns_timing(t, path)
+        return None
 
     def ns_timing(self, t, path):
         if t is None:
@@ -208,7 +223,7 @@ class Validation:
             for v, path, t, fbn in res:
                 self.checks.append(R.check_scalar_rel(name, "twice_nll_init", v, ref, **R.TOL["twice_nll_init"],
                                                       **meta(src, path, fb, fbn)))
-            self.speed.append(R.speed(name, "twice_nll", t_ref, self.ns_timing(res[0][2], res[0][1])))
+            self.speed.append(R.speed(name, "twice_nll", t_ref, self.ns_speed(res)))
 
         def q_expected():
             if init is None:
@@ -231,7 +246,7 @@ class Validation:
                 self.checks.append(R.check_fit(name, "fit_twice_nll", v["twice_nll"], ref["twice_nll"],
                                                R.TOL["fit_twice_nll"]["atol_above"], v.get("poi_hat"),
                                                ref.get("poi_hat"), **meta(src, path, fb, fbn)))
-            self.speed.append(R.speed(name, "fit", t_ref, self.ns_timing(res[0][2], res[0][1])))
+            self.speed.append(R.speed(name, "fit", t_ref, self.ns_speed(res)))
 
         def q_hypotest():
             # Parity against pyhf with converged fits (live, or the converged
@@ -239,12 +254,13 @@ class Validation:
             infer_golden, infer_name = load_infer_golden(stem)
 
             def from_golden():
-                for blk, nm in ((infer_golden, infer_name), (golden, golden_name)):
+                for blk, nm, conv in ((infer_golden, infer_name, True), (golden, golden_name, False)):
                     try:
                         g = golden_item(blk, "hypotest_mu1")
                     except NotAvailable:
                         continue
-                    return {"cls_obs": num(g["cls_obs"]), "cls_exp": num(g["cls_exp"]), "source": nm}
+                    return {"cls_obs": num(g["cls_obs"]), "cls_exp": num(g["cls_exp"]), "source": nm,
+                            "converged": conv}
                 raise NotAvailable("no golden with 'hypotest_mu1' (goldens/infer or goldens)")
             ref, src, _, fb = reference("hypotest_mu1", lambda: pyhf.hypotest(1.0, converged=True), from_golden,
                                         timed=False)
@@ -254,14 +270,25 @@ class Validation:
                 t_ref = R.timing(t["median_s"], t["n_calls"], t["repeats"], t["inner"], pyhf.path)
             else:
                 src, t_ref = ref.get("source", src), None
+            # The 1e-6 CLs tolerance needs a reference with converged fits; against
+            # pyhf's default SLSQP (the main goldens) the reference itself is only good
+            # to ~1e-5, so the check uses the looser documented tolerance and says so.
+            tol, tol_note = R.TOL["cls"], None
+            if not ref.get("converged", True):
+                tol = R.TOL["cls_vs_default_slsqp"]
+                tol_note = ("reference has pyhf default SLSQP fits (stop 1e-6..1e-5 above the minima in 2NLL): "
+                            f"tolerance {tol['rtol']:g} relative, not {R.TOL['cls']['rtol']:g}; a converged "
+                            "golden (scripts/make_infer_goldens.py) restores the strict check")
             res = self.ns("hypotest", stem, 1.0, timed=True)
             for v, path, t, fbn in res:
                 m = meta(src, path, fb, fbn)
+                if tol_note:
+                    m["note"] = "; ".join(x for x in (m["note"], tol_note) if x)
                 self.checks.append(R.check_scalar_rel(name, "cls_obs_mu1", v["cls_obs"], ref["cls_obs"],
-                                                      **R.TOL["cls"], **m))
+                                                      **tol, **m))
                 self.checks.append(R.check_vector_rel(name, "cls_exp_mu1", v["cls_exp"], ref["cls_exp"],
-                                                      **R.TOL["cls"], **m))
-            self.speed.append(R.speed(name, "hypotest", t_ref, self.ns_timing(res[0][2], res[0][1]),
+                                                      **tol, **m))
+            self.speed.append(R.speed(name, "hypotest", t_ref, self.ns_speed(res),
                                       note="pyhf timed with its default optimizer"))
 
         def q_upper_limit():
@@ -288,7 +315,7 @@ class Validation:
                                                       **R.TOL["upper_limit"], **m))
                 self.checks.append(R.check_vector_rel(name, "upper_limit_exp", v["exp"], ref["exp"],
                                                       **R.TOL["upper_limit"], **m))
-            self.speed.append(R.speed(name, "upper_limit", t_ref, self.ns_timing(res[0][2], res[0][1])))
+            self.speed.append(R.speed(name, "upper_limit", t_ref, self.ns_speed(res)))
 
         for q, body in (("twice_nll_init", q_twice_nll), ("expected_data_init", q_expected), ("fit", q_fit),
                         ("hypotest_mu1", q_hypotest), ("upper_limit", q_upper_limit)):
@@ -345,9 +372,11 @@ def main(argv=None):
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
     ap.add_argument("--quick", action="store_true", help="CI mode: goldens for the big fixtures, few repeats")
     ap.add_argument("--fixtures", help="comma-separated subset of: " + ",".join(n for n, _ in FIXTURES))
-    ap.add_argument("--nextstat", choices=["auto", "cli", "python", "both"], default="auto",
-                    help="NextStat code path(s); auto prefers the Python package for NLL/expected data and "
-                         "the CLI for the rest, marking any other path as a fallback")
+    ap.add_argument("--nextstat", choices=["all", "cli", "python"], default="all",
+                    help="NextStat code path(s) to check (default: every available one; the preferred path is "
+                         "the Python package for NLL/expected data and the CLI for the rest, and a number from "
+                         "another path because the preferred one is missing is marked as a fallback); timings "
+                         "come from the in-process Python package when it has the op, else the CLI")
     ap.add_argument("--nextstat-bin", help="path of the nextstat binary (default: target/ci, target/release)")
     ap.add_argument("--no-build", action="store_true", help="do not build the CLI when no binary exists")
     ap.add_argument("--repeats", type=int, default=11, help="timing repeats in full mode")
@@ -355,6 +384,8 @@ def main(argv=None):
                     help="also compare timings with a recorded baseline (gate: --threshold)")
     ap.add_argument("--threshold", type=float, default=1.3)
     ap.add_argument("--out", default=str(ROOT / "tmp" / "validation_report.json"))
+    ap.add_argument("--write-docs", action="store_true",
+                    help="replace the validation-report block of docs/benchmarks.md with this run's summary")
     args = ap.parse_args(argv)
 
     try:
@@ -393,6 +424,10 @@ def main(argv=None):
     for e in rep["errors"]:
         print(f"  runner error: {e['where']}: {e['error']}")
     print(f"wrote {out} and {md}; exit {rep['exit_code']}")
+    if args.write_docs:
+        R.replace_section(ROOT / "docs" / "benchmarks.md", DOCS_BEGIN, DOCS_END,
+                          "### Latest validation report\n\n" + R.docs_summary(rep))
+        print("updated docs/benchmarks.md (validation block)")
     return rep["exit_code"]
 
 

@@ -207,6 +207,16 @@ class PyhfRunner:
             self.data, self.model, lo, hi, level=UL_LEVEL, atol=TOMS748_ATOL, rtol=TOMS748_RTOL)
         return {"obs": float(obs), "exp": [float(e) for e in exp]}
 
+    def toys_fixed_cost(self, mu):
+        """The fits pyhf's toy calculator makes once, outside the toy loop:
+        the two generating fits (fixed POI at mu and at 0) and the observed
+        qtilde (a free and a fixed-POI fit)."""
+        fit, fixed = self.pyhf.infer.mle.fit, self.pyhf.infer.mle.fixed_poi_fit
+        fixed(mu, self.data, self.model)
+        fixed(0.0, self.data, self.model)
+        fit(self.data, self.model)
+        fixed(mu, self.data, self.model)
+
     def hypotest_toys(self, mu, ntoys, seed):
         self.np.random.seed(seed)
         obs, exp = self.pyhf.infer.hypotest(mu, self.data, self.model, test_stat="qtilde", calctype="toybased",
@@ -278,7 +288,12 @@ class NextStatPython:
     def hypotest_toys(self, stem, mu, ntoys, seed, threads):
         r = self._need(self.ns, "hypotest")(mu, self._model(stem), test_stat="qtilde", calctype="toybased",
                                            ntoys=ntoys, seed=seed, threads=threads)
-        return ({"cls_obs": float(r.cls_obs), "cls_exp": [float(e) for e in r.cls_exp]},
+        extra = {}
+        for k in ("n_failed_toys", "q_obs", "failed_fits", "warning"):
+            if hasattr(r, k):
+                v = getattr(r, k)
+                extra[k] = list(v) if isinstance(v, tuple) else v
+        return ({"cls_obs": float(r.cls_obs), "cls_exp": [float(e) for e in r.cls_exp], **extra},
                 f"python:nextstat.hypotest(calctype='toybased', threads={threads})")
 
 
