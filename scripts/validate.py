@@ -262,6 +262,7 @@ class Validation:
                     return {"cls_obs": num(g["cls_obs"]), "cls_exp": num(g["cls_exp"]), "source": nm,
                             "converged": conv}
                 raise NotAvailable("no golden with 'hypotest_mu1' (goldens/infer or goldens)")
+            res = self.ns("hypotest", stem, 1.0, timed=True)
             ref, src, _, fb = reference("hypotest_mu1", lambda: pyhf.hypotest(1.0, converged=True), from_golden,
                                         timed=False)
             if src == "pyhf live":
@@ -279,7 +280,6 @@ class Validation:
                 tol_note = ("reference has pyhf default SLSQP fits (stop 1e-6..1e-5 above the minima in 2NLL): "
                             f"tolerance {tol['rtol']:g} relative, not {R.TOL['cls']['rtol']:g}; a converged "
                             "golden (scripts/make_infer_goldens.py) restores the strict check")
-            res = self.ns("hypotest", stem, 1.0, timed=True)
             for v, path, t, fbn in res:
                 m = meta(src, path, fb, fbn)
                 if tol_note:
@@ -304,10 +304,10 @@ class Validation:
             else:
                 lo, hi = pyhf.ul_bracket()
                 bracket_src = "bracket by pyhf's toms748_scan rule, live"
+            res = self.ns("upper_limit", stem, lo, hi, timed=True)
             ref, src, t_ref, fb = reference(
                 "upper_limit", lambda: pyhf.upper_limit(lo, hi),
                 lambda: {"obs": num(g["obs"]), "exp": num(g["exp"])})
-            res = self.ns("upper_limit", stem, lo, hi, timed=True)
             for v, path, t, fbn in res:
                 m = meta(src, path, fb, fbn)
                 m["note"] = "; ".join(x for x in (m["note"], f"{bracket_src}: [{lo:g}, {hi:g}]") if x)
