@@ -33,6 +33,17 @@ pub enum InferError {
         /// Length given.
         got: usize,
     },
+    /// The POI is fixed, which makes profile-likelihood inference
+    /// impossible (pyhf's `InvalidModel`).
+    #[error("the POI '{0}' is fixed; profile-likelihood inference needs it free")]
+    PoiFixed(String),
+    /// An upper-limit search could not bracket the crossing of CLs with
+    /// the level.
+    #[error("upper limit: {0}")]
+    NoBracket(String),
+    /// The computation was cancelled by the caller.
+    #[error("cancelled")]
+    Cancelled,
     /// Any other invalid argument.
     #[error("{0}")]
     InvalidArgument(String),

@@ -3,10 +3,30 @@
 //! CLs, upper limits and ranking.
 //!
 //! Generic over the `ns_core` traits: nothing here knows HistFactory.
+//! Module names follow `pyhf.infer`: [`test_statistics`], [`asymptotics`]
+//! (pyhf's `AsymptoticCalculator`), [`toys`] (`ToyCalculator`),
+//! [`intervals`] (`upper_limits`), plus [`scan`] and [`ranking`].
 #![warn(missing_docs)]
 
+pub mod asymptotics;
 mod error;
+pub mod intervals;
 pub mod mle;
+pub mod normal;
+pub mod ranking;
+pub mod scan;
+pub mod test_statistics;
+pub mod toys;
 
+pub use asymptotics::{
+    AsymptoticCalculator, HypotestResult, SignificanceResult, hypotest, significance,
+};
 pub use error::{InferError, Result};
+pub use intervals::{
+    BrazilPoint, LimitMethod, UpperLimitResult, upper_limit_scan, upper_limit_toms748,
+};
 pub use mle::{FitOptions, Fitter, fit, fit_fixed_poi, resolve_fixed};
+pub use ranking::{Impact, RankingResult, ranking};
+pub use scan::{ProfileScan, ScanPoint, profile_scan};
+pub use test_statistics::TestStatistic;
+pub use toys::{ToyDistribution, ToyHypotestResult, ToyOptions, hypotest_toys};
