@@ -85,6 +85,8 @@ def main(argv=None):
     print(f"counts: {res['counts']}; threshold {args.threshold:g}×")
     for p in res["problems"]:
         print(f"  problem: {p}")
+    for w in res["warnings"]:
+        print(f"  warning: {w}")
     print(f"wrote {args.out}; exit {res['exit_code']}")
     return res["exit_code"]
 

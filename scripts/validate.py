@@ -24,7 +24,8 @@ Modes:
            against tests/fixtures/goldens/*.json. Few repeats; speed is
            informational. This is what scripts/test.sh runs.
   (full)   pyhf live everywhere it is feasible (tHu/tttt limits are not:
-           ~20-50 min each in pyhf; their goldens skip them too).
+           ~20-50 min each in pyhf; their goldens skip them too); 11 repeats.
+           --big-from-goldens keeps tHu/tttt fits and hypotests on the goldens.
 
 Writes tmp/validation_report.json and tmp/validation_report.md.
 Exit status: 0 all parity checks pass; 2 a parity check failed (or, with
@@ -66,10 +67,10 @@ PREFERRED = {"twice_nll": ("python", "cli"), "expected_data": ("python", "cli"),
              "fit": ("cli", "python"), "hypotest": ("cli", "python"), "upper_limit": ("cli", "python")}
 
 
-def live_plan(name, quick):
+def live_plan(name, quick, big_from_goldens=False):
     """Quantities pyhf computes live for this fixture; the rest use goldens."""
-    if quick:
-        if name == "complex":
+    if quick or (big_from_goldens and name in BIG):
+        if name == "complex" and quick:
             return set(QUANTITIES) - {"upper_limit"}  # pyhf: 41 hypotests, 5-40 s
         if name in SMALL:
             return set(QUANTITIES)
@@ -162,7 +163,7 @@ class Validation:
 
     # ------------------------------------------------------------------ one fixture
     def fixture(self, name, stem):
-        live = live_plan(name, self.quick)
+        live = live_plan(name, self.quick, self.args.big_from_goldens)
         golden, golden_name = load_golden(stem)
         pyhf = None
         if live:
@@ -334,7 +335,8 @@ class Validation:
         for name, stem in FIXTURES:
             if wanted and name not in wanted:
                 continue
-            print(f"[{name}] pyhf live: {sorted(live_plan(name, self.quick)) or 'none (goldens)'}", flush=True)
+            live = sorted(live_plan(name, self.quick, self.args.big_from_goldens))
+            print(f"[{name}] pyhf live: {live or 'none (goldens)'}", flush=True)
             self.fixture(name, stem)
         py = self.engines.get("python")
         cli = self.engines.get("cli")
@@ -380,6 +382,9 @@ def main(argv=None):
     ap.add_argument("--nextstat-bin", help="path of the nextstat binary (default: target/ci, target/release)")
     ap.add_argument("--no-build", action="store_true", help="do not build the CLI when no binary exists")
     ap.add_argument("--repeats", type=int, default=11, help="timing repeats in full mode")
+    ap.add_argument("--big-from-goldens", action="store_true",
+                    help="full mode, but tHu/tttt fits and hypotests against the goldens as in --quick "
+                         "(pyhf live: ~10-20 min for those two alone)")
     ap.add_argument("--compare-baseline", metavar="NAME|PATH|latest",
                     help="also compare timings with a recorded baseline (gate: --threshold)")
     ap.add_argument("--threshold", type=float, default=1.3)

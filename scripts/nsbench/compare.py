@@ -126,7 +126,15 @@ def compare(baseline: dict, current: dict, threshold: float = DEFAULT_THRESHOLD,
             problems.append("no timing could be compared with the baseline")
     elif require_same_host and not host_match:
         problems.append("baseline was recorded on a different host (--require-same-host)")
+    warnings = []
+    for label, fp in (("baseline", baseline.get("fingerprint", {})), ("current", current.get("fingerprint", {}))):
+        load, ncpu = fp.get("loadavg_1_5_15"), fp.get("n_cpus")
+        if load and ncpu and load[0] > ncpu:
+            warnings.append(f"{label} run: 1-min load average {load[0]:.1f} > {ncpu} CPUs (timings unreliable)")
+    if not host_match:
+        warnings.append("baseline and current run are from different hosts")
     return {
+        "warnings": warnings,
         "threshold": threshold,
         "noise_floor_s": noise_floor_s,
         "min_calls": min_calls,
