@@ -44,6 +44,8 @@ def main(argv=None):
     ap.add_argument("--min-calls", type=int, default=C.MIN_CALLS)
     ap.add_argument("--require-same-host", action="store_true")
     ap.add_argument("--dir", default=str(B.BASELINE_DIR))
+    ap.add_argument("--criterion", metavar="GROUPS",
+                    help="also compare the criterion results on disk for these groups ('all': every one)")
     ap.add_argument("--out", default=str(ROOT / "tmp" / "baseline_compare_report.json"))
     args, rest = ap.parse_known_args(argv)
 
@@ -69,6 +71,10 @@ def main(argv=None):
             return EXIT_ERROR
         with open(cur_src) as fh:
             cur = json.load(fh)
+    if args.criterion:
+        from nsbench import criterion
+
+        cur["criterion"] = criterion.collect(None if args.criterion == "all" else args.criterion.split(","))
     res = C.compare(base, cur, threshold=args.threshold, noise_floor_s=args.noise_floor_ms * 1e-3,
                     min_calls=args.min_calls, require_same_host=args.require_same_host)
     res.update({"schema": "nextstat.baseline_compare/1", "baseline": str(base_path), "current": cur_src,

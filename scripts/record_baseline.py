@@ -12,6 +12,7 @@ Usage:
   .venv/bin/python scripts/record_baseline.py                 # full validation run
   .venv/bin/python scripts/record_baseline.py --quick         # quick run (noisier timings)
   .venv/bin/python scripts/record_baseline.py --from-report tmp/validation_report.json
+  .venv/bin/python scripts/record_baseline.py --criterion toys,toys_batch   # + criterion medians on disk
 """
 import os
 
@@ -31,6 +32,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from-report", help="record this validation report instead of running one")
     ap.add_argument("--dir", default=str(B.BASELINE_DIR))
+    ap.add_argument("--criterion", metavar="GROUPS",
+                    help="also record the criterion results on disk for these comma-separated groups "
+                         "(e.g. nll,mle,toys,toys_batch; 'all' for every one); run cargo bench first")
     args, rest = ap.parse_known_args(argv)
     if args.from_report:
         with open(args.from_report) as fh:
@@ -44,6 +48,12 @@ def main(argv=None):
             return code
         with open(path) as fh:
             rep = json.load(fh)
+    if args.criterion:
+        from nsbench import criterion
+
+        groups = None if args.criterion == "all" else args.criterion.split(",")
+        rep["criterion"] = criterion.collect(groups)
+        print(f"criterion: {len(rep['criterion'])} results")
     base = B.baseline_from_report(rep)
     out = B.write_baseline(base, args.dir)
     n = len(base["timings"])

@@ -32,6 +32,7 @@ def baseline_from_report(rep: dict) -> dict:
         "timing_method": rep.get("timing_method"),
         "timings": timings_from_report(rep),
         "speed": rep.get("speed", []),
+        "criterion": rep.get("criterion", []),
         "parity_summary": {k: v for k, v in rep.get("summary", {}).items()},
         "exit_code": rep.get("exit_code"),
     }

@@ -29,8 +29,9 @@ OK, REGRESSION, IMPROVEMENT, NOISE, MISSING, INCOMPARABLE, DRIFT = (
 
 
 def timings_from_report(report: dict) -> dict:
-    """``{"fixture/op/engine": timing}`` from a validation report's speed records."""
-    out = {}
+    """``{"fixture/op/engine": timing}`` from a validation report's speed records
+    (and ``criterion/<id>/nextstat`` for criterion results attached to it)."""
+    out = {f"criterion/{r['id']}/nextstat": r for r in report.get("criterion", [])}
     for sp in report.get("speed", []):
         for engine in ("pyhf", "nextstat"):
             t = sp.get(engine)

@@ -1,5 +1,6 @@
 """Timing helper, fingerprint and baseline files."""
 
+import json
 import time
 
 from nsbench import baselines as B
@@ -45,3 +46,30 @@ def test_baseline_write_manifest_and_load(tmp_path):
     base2, _ = B.load_baseline(path.stem, tmp_path)
     assert base2 == base
     assert C.compare(base, rep)["exit_code"] == 0
+
+
+def _crit(home, bid, median_ns, iters):
+    d = home / bid / "new"
+    d.mkdir(parents=True)
+    (d / "estimates.json").write_text(json.dumps({"median": {"point_estimate": median_ns}}))
+    (d / "sample.json").write_text(json.dumps({"iters": iters, "times": [0.0] * len(iters)}))
+
+
+def test_criterion_results_are_recorded_and_gated(tmp_path):
+    from nsbench import criterion
+
+    base_home, cur_home = tmp_path / "a", tmp_path / "b"
+    for home, factor in ((base_home, 1.0), (cur_home, 2.0)):
+        _crit(home, "toys_batch/fit_32_toys_simple", 320e3 * factor, [100.0] * 10)
+        _crit(home, "toys/sample_into_simple", 640.0, [1e5] * 10)
+        _crit(home, "nll_simple", 500.0, [1e5] * 10)
+    recs = criterion.collect(["toys"], base_home)
+    assert [r["id"] for r in recs] == ["toys/sample_into_simple"]
+    assert recs[0]["n_calls"] == 10**6 and abs(recs[0]["median_s"] - 640e-9) < 1e-15
+    assert [r["id"] for r in criterion.collect(["nll"], base_home)] == ["nll_simple"]
+    fp = {"hostname": "h", "cpu_model": "c", "n_cpus": 2}
+    base = {"fingerprint": fp, "timings": criterion.timings(criterion.collect(None, base_home))}
+    cur = {"fingerprint": fp, "speed": [], "checks": [], "criterion": criterion.collect(None, cur_home)}
+    r = C.compare(base, cur)
+    assert r["exit_code"] == 2
+    assert [x["key"] for x in r["regressions"]] == ["criterion/toys_batch/fit_32_toys_simple/nextstat"]
