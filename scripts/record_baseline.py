@@ -13,6 +13,7 @@ Usage:
   .venv/bin/python scripts/record_baseline.py --quick         # quick run (noisier timings)
   .venv/bin/python scripts/record_baseline.py --from-report tmp/validation_report.json
   .venv/bin/python scripts/record_baseline.py --criterion toys,toys_batch   # + criterion medians on disk
+  (add --write-criterion-docs to paste the criterion table into docs/benchmarks.md)
 """
 import os
 
@@ -35,6 +36,8 @@ def main(argv=None):
     ap.add_argument("--criterion", metavar="GROUPS",
                     help="also record the criterion results on disk for these comma-separated groups "
                          "(e.g. nll,mle,toys,toys_batch; 'all' for every one); run cargo bench first")
+    ap.add_argument("--write-criterion-docs", action="store_true",
+                    help="with --criterion: paste the criterion table into docs/benchmarks.md (its own block)")
     args, rest = ap.parse_known_args(argv)
     if args.from_report:
         with open(args.from_report) as fh:
@@ -56,6 +59,25 @@ def main(argv=None):
         print(f"criterion: {len(rep['criterion'])} results")
     base = B.baseline_from_report(rep)
     out = B.write_baseline(base, args.dir)
+    if args.write_criterion_docs and base["criterion"]:
+        import shlex
+
+        from nsbench import criterion
+        from nsbench import report as R
+
+        fp = base["fingerprint"]
+        cmd = " ".join([".venv/bin/python", "scripts/record_baseline.py", *map(shlex.quote, sys.argv[1:])])
+        text = "\n".join([
+            "### Criterion medians (issue 5 benches)", "",
+            f"Recorded in `tmp/baselines/{out.name}` by `{cmd}` after `cargo bench` of the groups "
+            f"listed; machine {fp.get('cpu_model')} ({fp.get('n_cpus')} cores, shared), rustc "
+            f"{fp.get('rust_version')}, commit `{(fp.get('git_commit') or '')[:12]}`"
+            f"{' (dirty)' if fp.get('git_dirty') else ''}. Single thread. `toys_batch` = 32 seeded toys "
+            "fitted in sequence (one Fitter, no Hessian); `toys/sample_into` = one toy drawn.", "",
+            criterion.markdown(base["criterion"])])
+        R.replace_section(B.ROOT / "docs" / "benchmarks.md", "<!-- criterion_issue5:begin -->",
+                          "<!-- criterion_issue5:end -->", text)
+        print("updated docs/benchmarks.md (criterion block)")
     n = len(base["timings"])
     fp = base["fingerprint"]
     print(f"recorded {n} timings -> {out}\n  host {fp.get('hostname')}, {fp.get('cpu_model')} ({fp.get('n_cpus')} "

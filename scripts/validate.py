@@ -83,6 +83,10 @@ def live_plan(name, quick, big_from_goldens=False):
     return set(QUANTITIES)
 
 
+class AlreadyReported(Exception):
+    """Every NextStat path of an op crashed; the errors are already in the report."""
+
+
 class Validation:
     def __init__(self, args):
         self.args = args
@@ -122,7 +126,7 @@ class Validation:
         it. Raises NotAvailable with every path's reason when no path can.
         """
         order = list(PREFERRED[op]) if self.args.nextstat == "all" else [self.args.nextstat]
-        reasons, out = [], []
+        reasons, out, crashed = [], [], False
         for kind in order:
             eng = self.engines.get(kind)
             if eng is None:
@@ -136,8 +140,18 @@ class Validation:
             except NotAvailable as e:
                 reasons.append(f"{kind}: {e}")
                 continue
+            except Exception as e:  # noqa: BLE001 - a crash of one path: reported, other paths still run
+                traceback.print_exc()
+                msg = f"{kind} path crashed: {type(e).__name__}: {e}"
+                self.errors.append({"where": f"{self._fixture}/{op}", "error": msg})
+                self.checks.append(R.errored(self._fixture, op, msg))
+                reasons.append(msg)
+                crashed = True
+                continue
             out.append([val, path, t, None, kind])
         if not out:
+            if crashed:
+                raise AlreadyReported()
             raise NotAvailable("; ".join(reasons))
         if timed and not any(r[2] for r in out):
             kind = out[0][4]
@@ -163,6 +177,7 @@ class Validation:
 
     # ------------------------------------------------------------------ one fixture
     def fixture(self, name, stem):
+        self._fixture = name
         live = live_plan(name, self.quick, self.args.big_from_goldens)
         golden, golden_name = load_golden(stem)
         pyhf = None
@@ -193,6 +208,8 @@ class Validation:
         def run(q, body):
             try:
                 body()
+            except AlreadyReported:
+                pass
             except NotAvailable as e:
                 self.checks.append(R.not_available(name, q, str(e)))
             except Exception as e:  # noqa: BLE001
