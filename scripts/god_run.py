@@ -147,6 +147,9 @@ def main(argv=None):
         "test": {"mu": MU, "test_stat": "qtilde", "calctype": "toybased", "n_toys_per_hypothesis": args.n_toys,
                  "seed": args.seed},
         "nextstat": {"code_path": ns_path, "engine": args.engine, "threads": args.threads,
+                     "fallback": args.engine != "cli",
+                     "fallback_note": None if args.engine == "cli" else
+                     "run through the Python package, not the CLI's hypotest-toys (the documented path)",
                      "wall_s": ns_s, "s_per_toy": ns_s / args.n_toys, "repeats": 1,
                      "timing": "one run, wall clock around the whole call" +
                                (" (CLI subprocess: includes process start, parse and build)" if cli else ""),
@@ -169,7 +172,8 @@ def main(argv=None):
         "",
         "| | wall time | how |",
         "|---|---|---|",
-        f"| NextStat | {fmt(ns_s)} | measured; `{ns_path}`, {args.threads} threads |",
+        f"| NextStat | {fmt(ns_s)} | measured; `{ns_path}`, {args.threads} threads"
+        f"{' (Python package path, not the CLI)' if args.engine != 'cli' else ''} |",
     ]
     if pyhf_block:
         md.append(f"| pyhf {fp.get('pyhf_version')} | {fmt(pyhf_block['wall_s_for_n_toys'])} | "
