@@ -574,10 +574,10 @@ fn masked_dot(a: &[f64], b: &[f64], held: &[bool]) -> f64 {
     let mut acc = [0.0; 4];
     let chunks = n / 4;
     for c in 0..chunks {
-        for k in 0..4 {
+        for (k, acc_k) in acc.iter_mut().enumerate() {
             let i = 4 * c + k;
             let v = a[i] * b[i];
-            acc[k] += if held[i] { 0.0 } else { v };
+            *acc_k += if held[i] { 0.0 } else { v };
         }
     }
     for i in 4 * chunks..n {
