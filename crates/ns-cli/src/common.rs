@@ -113,3 +113,26 @@ impl FitArgs {
         })
     }
 }
+
+/// Parallelism options of the commands that run many fits.
+#[derive(Debug, Args, Clone)]
+pub struct ParallelArgs {
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+impl ParallelArgs {
+    /// Run `f` on a rayon pool with the requested number of threads.
+    pub fn install<T: Send>(&self, f: impl FnOnce() -> T + Send) -> Result<T> {
+        let mut b = rayon::ThreadPoolBuilder::new();
+        if let Some(n) = self.threads {
+            if n == 0 {
+                bail!("--threads must be at least 1");
+            }
+            b = b.num_threads(n);
+        }
+        let pool = b.build().context("building the thread pool")?;
+        Ok(pool.install(f))
+    }
+}

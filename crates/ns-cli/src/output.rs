@@ -40,3 +40,29 @@ pub fn num(v: f64) -> serde_json::Value {
         serde_json::json!(v.to_string())
     }
 }
+
+/// A progress bar on stderr when it is a terminal (hidden otherwise).
+pub fn progress_bar(len: u64, what: &str) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let pb = indicatif::ProgressBar::new(len);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{msg} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+    ) {
+        pb.set_style(style);
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
+/// JSON array of numbers (see [`num`]).
+pub fn nums(v: &[f64]) -> serde_json::Value {
+    serde_json::Value::Array(v.iter().map(|&x| num(x)).collect())
+}
+
+/// Convert an inference error into an `anyhow` error with context.
+pub fn infer_err(what: &str, e: ns_infer::InferError) -> anyhow::Error {
+    anyhow::anyhow!("{what}: {e}")
+}

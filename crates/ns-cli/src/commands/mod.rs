@@ -1,7 +1,12 @@
 //! The command-line interface: one module per command group.
 
 mod fit;
+mod hypotest;
 mod inspect;
+mod limits;
+mod ranking;
+mod scan;
+mod toys;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -20,6 +25,18 @@ enum Command {
     Fit(fit::FitCmd),
     /// Describe a workspace: channels, samples, parameters, modifiers.
     Inspect(inspect::InspectCmd),
+    /// Profile likelihood scan of the POI.
+    Scan(scan::ScanCmd),
+    /// Asymptotic CLs hypothesis test at one POI value.
+    Hypotest(hypotest::HypotestCmd),
+    /// Toy-based CLs hypothesis test at one POI value.
+    HypotestToys(toys::ToysCmd),
+    /// Upper limit on the POI (CLs, observed and expected).
+    UpperLimit(limits::UpperLimitCmd),
+    /// Discovery significance (p0 and Z from q0).
+    Significance(hypotest::SignificanceCmd),
+    /// Nuisance-parameter ranking: impacts on the POI, pulls, constraints.
+    Ranking(ranking::RankingCmd),
     /// Print the version.
     Version,
 }
@@ -29,6 +46,12 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Fit(c) => fit::run(c),
         Command::Inspect(c) => inspect::run(c),
+        Command::Scan(c) => scan::run(c),
+        Command::Hypotest(c) => hypotest::run(c),
+        Command::HypotestToys(c) => toys::run(c),
+        Command::UpperLimit(c) => limits::run(c),
+        Command::Significance(c) => hypotest::run_significance(c),
+        Command::Ranking(c) => ranking::run(c),
         Command::Version => {
             println!("nextstat {}", env!("CARGO_PKG_VERSION"));
             Ok(())
