@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import statistics
 import subprocess
 import time
@@ -268,11 +269,12 @@ class NextStatPython:
         return [float(v) for v in self._need(m, "expected_data")(pars)], "python:nextstat.Model.expected_data"
 
     def fit(self, stem):
-        r = self._need(self.ns, "fit")(self._model(stem))
+        # Like pyhf.infer.mle.fit with scipy: no uncertainties (no Hessian).
+        r = self._need(self.ns, "fit")(self._model(stem), uncertainties=False)
         best = [float(v) for v in r.bestfit]
         poi = self.info(stem)["poi_index"]
         return ({"twice_nll": float(r.twice_nll), "bestfit": best,
-                 "poi_hat": best[poi] if poi is not None else None}, "python:nextstat.fit")
+                 "poi_hat": best[poi] if poi is not None else None}, "python:nextstat.fit(uncertainties=False)")
 
     def hypotest(self, stem, mu=1.0, test_stat="qtilde"):
         r = self._need(self.ns, "hypotest")(mu, self._model(stem), test_stat=test_stat)
@@ -413,7 +415,8 @@ class NextStatCli:
         best = [float(p["value"]) for p in pars]
         poi = next((i for i, p in enumerate(pars) if p["name"] == out.get("poi")), None)
         return ({"twice_nll": float(out["twice_nll"]), "bestfit": best,
-                 "poi_hat": best[poi] if poi is not None else None}, "cli:nextstat fit --json")
+                 "poi_hat": best[poi] if poi is not None else None},
+                "cli:nextstat fit --json (with Hessian uncertainties)")
 
     def hypotest(self, stem, mu=1.0, test_stat="qtilde"):
         self._require("hypotest", "--mu")
@@ -430,24 +433,31 @@ class NextStatCli:
         h = self.help("upper-limit")
         args = ["upper-limit", "--input", self.input(stem)]
         if "--bracket" in h:
-            args += ["--bracket", f"{lo!r},{hi!r}"]
+            # clap: `--bracket <LO,HI> <LO,HI>` takes two values; a single placeholder takes "lo,hi".
+            m = re.search(r"--bracket((?: <[^>]+>)+)", h)
+            two = m is not None and m.group(1).count("<") == 2
+            args += ["--bracket", repr(float(lo)), repr(float(hi))] if two else ["--bracket", f"{lo!r},{hi!r}"]
         elif "--lo" in h and "--hi" in h:
             args += ["--lo", repr(lo), "--hi", repr(hi)]
         elif "--hi" in h:
             args += ["--hi", repr(hi)]
         else:
             raise NotAvailable("CLI 'upper-limit' has no way to set the bracket (--bracket/--hi)")
+        if "--rtol" in h:
+            args += ["--rtol", repr(TOMS748_RTOL)]
         args += self._threads("upper-limit")
         out = self.json(args)
         return ({"obs": float(_pick(out, "obs_limit", "obs", "limits.obs")),
                  "exp": [float(e) for e in _pick(out, "exp_limits", "exp", "limits.exp")]},
-                "cli:nextstat upper-limit --json (toms748)")
+                "cli:nextstat upper-limit --bracket --threads 1 --json (toms748)")
 
     def hypotest_toys(self, stem, mu, ntoys, seed, threads):
         self._require("hypotest-toys", "--n-toys", "--seed")
         args = ["hypotest-toys", "--input", self.input(stem), "--mu", repr(float(mu)), "--n-toys", str(ntoys),
                 "--seed", str(seed)] + self._threads("hypotest-toys", threads)
         out = self.json(args)
+        extra = {k: out[k] for k in ("n_failed_sb", "n_failed_b", "failed_fits", "qmu_obs", "n_toys", "seed")
+                 if k in out}
         return ({"cls_obs": float(_pick(out, "cls_obs", "cls.obs")),
-                 "cls_exp": [float(e) for e in _pick(out, "cls_exp", "cls.exp")], "raw": out},
+                 "cls_exp": [float(e) for e in _pick(out, "cls_exp", "cls.exp")], **extra},
                 f"cli:nextstat hypotest-toys --threads {threads} --json")
