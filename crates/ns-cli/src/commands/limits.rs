@@ -30,7 +30,7 @@ pub struct UpperLimitCmd {
     #[arg(long, default_value_t = 21, value_name = "N")]
     scan_points: usize,
     /// Root-finding mode: bracket (default: the POI bounds, like pyhf).
-    #[arg(long, value_name = "LO,HI", value_delimiter = ',', num_args = 2)]
+    #[arg(long, value_name = "LO,HI", value_delimiter = ',')]
     bracket: Option<Vec<f64>>,
     /// Root-finding relative tolerance (pyhf's default 1e-4).
     #[arg(long, default_value_t = TOMS748_RTOL, value_name = "R")]
@@ -70,7 +70,8 @@ pub fn run(cmd: UpperLimitCmd) -> Result<()> {
         }
         _ => {
             let (lo, hi) = match &cmd.bracket {
-                Some(b) => (b[0], b[1]),
+                Some(b) if b.len() == 2 => (b[0], b[1]),
+                Some(b) => bail!("--bracket: expected LO,HI, got {} values", b.len()),
                 None => model.suggested_bounds()[poi],
             };
             cmd.par.install(|| {
@@ -78,7 +79,10 @@ pub fn run(cmd: UpperLimitCmd) -> Result<()> {
             })?
         }
     }
-    .map_err(|e| infer_err("upper limit", e))?;
+    .map_err(|e| match e {
+        ns_infer::InferError::NoBracket(_) => anyhow::anyhow!("{e}"),
+        e => infer_err("upper limit", e),
+    })?;
     let value = json!({
         "schema": "nextstat.upper-limit/1",
         "input": cmd.model.source_name(),
