@@ -50,12 +50,27 @@ def per_call(fn, min_time=0.5):
     return min(t.repeat(repeat=5, number=n)) / n
 
 
+class Failed:
+    """Stands in for a result when a step raised: attributes are NaN."""
+
+    def __init__(self, err):
+        self.error = f"{type(err).__name__}: {err}"
+
+    def __getattr__(self, name):
+        return float("nan")
+
+
 def once(fn, repeat=1):
+    """Best wall time of ``repeat`` calls and the last result. A step that
+    raises is recorded as its error message instead of a time."""
     best = float("inf")
     out = None
     for _ in range(repeat):
         t0 = time.perf_counter()
-        out = fn()
+        try:
+            out = fn()
+        except Exception as e:  # noqa: BLE001 - record and go on
+            return f"error: {type(e).__name__}: {e}", Failed(e)
         best = min(best, time.perf_counter() - t0)
     return best, out
 
@@ -82,8 +97,8 @@ def bench(stem, big_pyhf_fit=True):
     ns_fitu_t, _ = once(lambda: nextstat.fit(m, data), repeat=rep)
     r["fit_s"] = {"nextstat": ns_fit_t, "nextstat_with_hessian": ns_fitu_t, "nextstat_twice_nll": ns_fit.twice_nll}
     if not big or big_pyhf_fit:
-        t, (bf, twice) = once(lambda: pyhf.infer.mle.fit(data, pm, return_fitted_val=True), repeat=rep)
-        r["fit_s"].update(pyhf=t, pyhf_twice_nll=float(twice))
+        t, out = once(lambda: pyhf.infer.mle.fit(data, pm, return_fitted_val=True), repeat=rep)
+        r["fit_s"].update(pyhf=t, pyhf_twice_nll=float(out[1]) if not isinstance(out, Failed) else out.error)
     else:
         r["fit_s"]["pyhf"] = "skipped"
 
@@ -101,9 +116,9 @@ def bench(stem, big_pyhf_fit=True):
             r[k]["pyhf"] = "skipped"
         return r
     t, c = once(lambda: pyhf.infer.hypotest(1.0, data, pm, return_expected_set=True), repeat=rep)
-    r["hypotest_s"].update(pyhf=t, pyhf_cls=float(c[0]))
-    t, (obs, _exp) = once(lambda: pyhf.infer.intervals.upper_limits.upper_limit(data, pm, scan=SCAN))
-    r["upper_limit_scan_s"].update(pyhf=t, pyhf_obs=float(obs))
+    r["hypotest_s"].update(pyhf=t, pyhf_cls=float(c[0]) if not isinstance(c, Failed) else c.error)
+    t, out = once(lambda: pyhf.infer.intervals.upper_limits.upper_limit(data, pm, scan=SCAN))
+    r["upper_limit_scan_s"].update(pyhf=t, pyhf_obs=float(out[0]) if not isinstance(out, Failed) else out.error)
     r["upper_limit_toms748_s"]["pyhf"] = "not run (pyhf's toms748_scan: see goldens' timings)"
 
     def pyhf_toys():
@@ -111,13 +126,13 @@ def bench(stem, big_pyhf_fit=True):
 
     np.random.seed(1)
     t, c = once(pyhf_toys)
-    r["toys_s"].update(pyhf=t, pyhf_cls=float(c))
+    r["toys_s"].update(pyhf=t, pyhf_cls=float(c) if not isinstance(c, Failed) else c.error)
     return r
 
 
 def fmt_t(v):
     if isinstance(v, str):
-        return "—"
+        return "error" if v.startswith("error") else "—"
     if v < 1e-3:
         return f"{v * 1e6:.1f} µs"
     if v < 1:
@@ -156,13 +171,20 @@ def main():
     ap.add_argument("--only", action="append")
     ap.add_argument("--no-big-pyhf-fit", action="store_true")
     ap.add_argument("--out", default=os.path.join(ROOT, "tmp", "bench_python.json"))
+    ap.add_argument("--merge", action="store_true", help="update the fixtures of an existing --out file")
     a = ap.parse_args()
     stems = a.only or SMALL + BIG
     results = {}
+    if a.merge and os.path.exists(a.out):
+        with open(a.out) as f:
+            results = json.load(f)["results"]
     for stem in stems:
         t0 = time.perf_counter()
         results[stem] = bench(stem, big_pyhf_fit=not a.no_big_pyhf_fit)
         print(f"{stem}: {time.perf_counter() - t0:.1f} s", flush=True)
+        os.makedirs(os.path.dirname(a.out), exist_ok=True)
+        with open(a.out + ".partial", "w") as f:
+            json.dump(results, f, indent=1)
     meta = {
         "date_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores".strip(),
