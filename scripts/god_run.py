@@ -185,7 +185,9 @@ def main(argv=None):
     md += [
         "",
         f"NextStat CLs obs = {ns_res['cls_obs']:.6g}, expected = "
-        f"[{', '.join(f'{v:.4g}' for v in ns_res['cls_exp'])}].",
+        f"[{', '.join(f'{v:.4g}' for v in ns_res['cls_exp'])}]"
+        + (f"; failed toy fits: s+b {ns_res['n_failed_sb']}, b-only {ns_res['n_failed_b']}."
+           if "n_failed_sb" in ns_res and "n_failed_b" in ns_res else "."),
         "",
         f"Machine: {fp.get('cpu_model')} ({fp.get('n_cpus')} cores), {fp.get('os')}; "
         f"{fp.get('timestamp_utc')}. nextstat {fp.get('nextstat_version')}, rustc {fp.get('rust_version')}, "
