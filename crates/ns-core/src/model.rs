@@ -37,6 +37,13 @@ pub trait Model: Send + Sync {
         scratch: &mut Self::Scratch,
     ) -> f64;
 
+    /// Parameters at which the NLL has a kink at 0 (e.g. piecewise-linear or
+    /// piecewise-exponential interpolation), so a minimum can sit on either
+    /// branch. The fitter checks the mirrored branch for these. Default: none.
+    fn kink_params(&self) -> &[usize] {
+        &[]
+    }
+
     /// Index of a parameter by name.
     fn param_index(&self, name: &str) -> Option<usize> {
         self.param_names().iter().position(|n| n == name)

@@ -12,7 +12,7 @@
 
 use std::ops::Range;
 
-use crate::interp::{self, InterpSettings, NormsysCoeffs};
+use crate::interp::{self, InterpCode, InterpSettings, NormsysCoeffs};
 
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
@@ -208,6 +208,8 @@ pub struct Scratch {
 #[derive(Debug, Clone)]
 pub struct HistFactoryModel {
     p: Parts,
+    /// Parameters with a kink at 0 (normsys/histosys under code0/code1).
+    kinks: Vec<usize>,
     observed: Data,
     /// Σ (ln σ + ½ ln 2π) over Gaussian constraints.
     gauss_const: f64,
@@ -224,8 +226,24 @@ impl HistFactoryModel {
                 Constraint::Poisson { .. } => 0.0,
             })
             .sum();
+        let mut kinks: Vec<usize> = Vec::new();
+        let kinked = |c: InterpCode| matches!(c, InterpCode::Code0 | InterpCode::Code1);
+        if kinked(p.interp.normsys) {
+            kinks.extend(
+                p.scalar_mods
+                    .iter()
+                    .filter(|m| matches!(m.kind, ScalarKind::Normsys(_)))
+                    .map(|m| m.param),
+            );
+        }
+        if kinked(p.interp.histosys) {
+            kinks.extend(p.histo_mods.iter().map(|h| h.param));
+        }
+        kinks.sort_unstable();
+        kinks.dedup();
         Self {
             p,
+            kinks,
             observed,
             gauss_const,
         }
@@ -556,6 +574,9 @@ impl ns_core::Model for HistFactoryModel {
     }
     fn poi_index(&self) -> Option<usize> {
         Some(self.p.poi_index)
+    }
+    fn kink_params(&self) -> &[usize] {
+        &self.kinks
     }
     fn observed(&self) -> &Data {
         &self.observed
