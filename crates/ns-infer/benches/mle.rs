@@ -22,7 +22,9 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("mle");
     group.sample_size(10);
     for (name, file) in FIXTURES {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(file);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures")
+            .join(file);
         let m = HistFactoryModel::from_path(&path, &BuildOptions::default()).unwrap();
         let mut fitter = Fitter::default();
         let plain = FitOptions::default();
