@@ -29,7 +29,10 @@ pub struct UpperLimitCmd {
     /// Grid mode: number of points.
     #[arg(long, default_value_t = 21, value_name = "N")]
     scan_points: usize,
-    /// Root-finding mode: bracket (default: the POI bounds, like pyhf).
+    /// Root-finding mode: bracket (default: the POI bounds clipped at 0, as a
+    /// limit on a signal strength; a lower end at exactly 0 is moved to
+    /// 1e-6 × the upper end, since q~ and its Asimov value both vanish at
+    /// μ = 0 when μ̂ < 0 and CLs is 0/0 there).
     #[arg(long, value_name = "LO,HI", value_delimiter = ',')]
     bracket: Option<Vec<f64>>,
     /// Root-finding relative tolerance (pyhf's default 1e-4).
@@ -72,7 +75,7 @@ pub fn run(cmd: UpperLimitCmd) -> Result<()> {
             let (lo, hi) = match &cmd.bracket {
                 Some(b) if b.len() == 2 => (b[0], b[1]),
                 Some(b) => bail!("--bracket: expected LO,HI, got {} values", b.len()),
-                None => model.suggested_bounds()[poi],
+                None => default_bracket(model.suggested_bounds()[poi]),
             };
             cmd.par.install(|| {
                 ns_infer::upper_limit_toms748(&calc, lo, hi, level, TOMS748_ATOL, cmd.rtol)
@@ -128,4 +131,10 @@ pub fn run(cmd: UpperLimitCmd) -> Result<()> {
         }
         t
     })
+}
+
+/// Default root-finding bracket from the POI bounds (see `--bracket`).
+fn default_bracket((lo, hi): (f64, f64)) -> (f64, f64) {
+    let lo = lo.max(0.0);
+    if lo == 0.0 { (1e-6 * hi, hi) } else { (lo, hi) }
 }
