@@ -1,6 +1,8 @@
-//! Inference benchmarks (issue 3): asymptotic hypotest, 21-point profile
-//! scan and upper limit on tHu; per-toy cost (one s+b + one b-only toy, 4
-//! fits) on godrun, tHu and tttt-prod, through `hypotest_toys` on one thread.
+//! Inference benchmarks (issues 3 and 5): asymptotic hypotest, 21-point
+//! profile scan and ranking on every fixture (simple, complex, godrun, tHu,
+//! tttt-prod; ranking on all cores), upper limit on tHu; per-toy cost (one
+//! s+b + one b-only toy, 4 fits) on godrun, tHu and tttt-prod, through
+//! `hypotest_toys` on one thread.
 //! Run: `cargo bench -p ns-infer --bench infer` (`-- --quick` for a smoke run).
 //! The God Run itself (10,000 + 10,000 toys) is
 //! `cargo run --release -p ns-infer --example godrun -- 10000 2`.
@@ -50,6 +52,39 @@ fn bench(c: &mut Criterion) {
                 .unwrap()
         })
     });
+    for (name, file) in [
+        ("simple", "simple_workspace.json"),
+        ("complex", "complex_workspace.json"),
+        ("godrun", "godrun_workspace.json"),
+        ("tttt", "tttt-prod_workspace.json"),
+    ] {
+        let m = load(file);
+        g.bench_function(format!("{name}/hypotest_asymptotic"), |b| {
+            b.iter(|| {
+                ns_infer::hypotest(&m, m.observed(), 1.0, &opts, TestStatistic::Qtilde).unwrap()
+            })
+        });
+        g.bench_function(format!("{name}/scan_21pt"), |b| {
+            b.iter(|| {
+                ns_infer::profile_scan(&m, m.observed(), black_box(&mus), &opts, None).unwrap()
+            })
+        });
+    }
+    for (name, file) in [
+        ("simple", "simple_workspace.json"),
+        ("complex", "complex_workspace.json"),
+        ("godrun", "godrun_workspace.json"),
+        ("tHu", "workspace_tHu.json"),
+        ("tttt", "tttt-prod_workspace.json"),
+    ] {
+        let m = load(file);
+        let prefit: Vec<Option<f64>> = (0..m.n_params())
+            .map(|i| m.constraint_width(i).map(|(_, w)| w))
+            .collect();
+        g.bench_function(format!("{name}/ranking"), |b| {
+            b.iter(|| ns_infer::ranking(&m, m.observed(), &opts, &prefit, None).unwrap())
+        });
+    }
     for (name, file, n) in [
         ("godrun", "godrun_workspace.json", 50),
         ("tHu", "workspace_tHu.json", 4),
