@@ -118,7 +118,13 @@ def check_inference(pm, m, data):
     assert -2 * float(pm.logpdf(r.bestfit, data)[0]) == pytest.approx(r.twice_nll, rel=NLL_RTOL)
     cls_obs, cls_exp = pyhf.infer.hypotest(1.0, data, pm, return_expected_set=True)
     h = nextstat.hypotest(1.0, m, data)
-    assert h.cls_obs == pytest.approx(float(cls_obs), rel=CLS_RTOL, abs=1e-12)
+    # Near q = 0 (observed or Asimov), CLs depends on sqrt(q) with a finite
+    # slope (~0.8 per unit of sqrt(q)): two tight minimisers that agree to
+    # ~1e-11 in 2·NLL differ by up to ~3e-6 in sqrt(q), hence in CLs. Seen on
+    # random workspace 5: q_asimov = 3.7e-12 here and exactly 0 in pyhf,
+    # CLs 0.9999985 vs 1.0. Away from q = 0 the 1e-6 tolerance applies.
+    near_zero = min(h.q_obs, h.q_asimov) < 1e-9
+    assert h.cls_obs == pytest.approx(float(cls_obs), rel=CLS_RTOL, abs=3e-6 if near_zero else 1e-12)
     np.testing.assert_allclose(h.cls_exp, np.asarray(cls_exp, dtype=float).ravel(), rtol=CLS_EXP_RTOL, atol=1e-12)
 
 
