@@ -66,8 +66,8 @@ impl PyModel {
         Ok(p)
     }
 
-    /// A dataset from pyhf's flat layout (main bins, then aux data; main
-    /// alone uses the observed aux data); `None` = observed.
+    /// A dataset from pyhf's flat layout (main bins, then aux data, exactly
+    /// `n_main + n_aux` values as in pyhf); `None` = observed.
     pub fn dataset(&self, data: Option<&Bound<'_, PyAny>>) -> PyResult<Data> {
         match data {
             None => Ok(self.inner.observed().clone()),
@@ -357,8 +357,8 @@ impl PyModel {
 
     /// Negative log-likelihood at ``pars`` on ``data`` (default: observed).
     ///
-    /// ``data`` is pyhf's flat layout (main bins then aux data; main bins
-    /// alone use the observed aux data). Same constants as pyhf:
+    /// ``data`` is pyhf's flat layout (main bins then aux data, exactly
+    /// ``n_main + n_aux`` values). Same constants as pyhf:
     /// ``nll == -model.logpdf(pars, data)`` of pyhf.
     ///
     /// >>> import nextstat

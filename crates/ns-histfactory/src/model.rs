@@ -313,22 +313,18 @@ impl HistFactoryModel {
         })
     }
 
-    /// Build a dataset from pyhf's flat layout (main bins then aux data).
+    /// Build a dataset from pyhf's flat layout (main bins then aux data);
+    /// the length must be exactly `n_main + n_aux`, as in pyhf.
     pub fn data_from_vec(&self, flat: &[f64]) -> Result<Data, ns_core::CoreError> {
         let (m, a) = (self.n_main(), self.n_aux());
-        if flat.len() != m + a && flat.len() != m {
+        if flat.len() != m + a {
             return Err(ns_core::CoreError::LengthMismatch {
-                what: "data (main bins + auxdata)".into(),
+                what: format!("data ({m} main bins + {a} auxdata)"),
                 expected: m + a,
                 got: flat.len(),
             });
         }
-        let aux = if flat.len() == m {
-            self.p.observed_aux.clone()
-        } else {
-            flat[m..].to_vec()
-        };
-        Ok(Data::new(flat[..m].to_vec(), aux))
+        Ok(Data::new(flat[..m].to_vec(), flat[m..].to_vec()))
     }
 
     /// Expected main-bin rates at `x`, written to `out`.
