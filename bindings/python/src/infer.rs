@@ -173,8 +173,9 @@ pub fn significance(
 /// With ``scan`` (a grid of POI values) hypotests run at every point in
 /// parallel and the crossings are interpolated linearly (pyhf's
 /// ``linear_grid_scan``); the points form the Brazil band. Without it, the
-/// crossings are found by TOMS748 root finding in ``bracket`` (default: the
-/// POI bounds), as pyhf's ``toms748_scan``.
+/// crossings are found by TOMS748 root finding in ``bracket``, as pyhf's
+/// ``toms748_scan`` (default: the POI bounds clipped at 0, starting at
+/// 1e-6 × the upper end, where CLs is defined even when μ̂ < 0).
 ///
 /// >>> import numpy as np, nextstat
 /// >>> m = nextstat.simplemodels.uncorrelated_background([5.0, 10.0], [50.0, 60.0], [5.0, 12.0])
@@ -214,9 +215,11 @@ pub fn upper_limit(
             let poi = m
                 .poi_index()
                 .ok_or_else(|| raise("InvalidModel", "the model has no POI"))?;
-            opts.bounds
-                .as_ref()
-                .map_or(m.suggested_bounds()[poi], |b| b[poi])
+            ns_infer::intervals::default_bracket(
+                opts.bounds
+                    .as_ref()
+                    .map_or(m.suggested_bounds()[poi], |b| b[poi]),
+            )
         }
     };
     let r = py

@@ -106,6 +106,15 @@ fn value(r: &HypotestResult, which: usize) -> f64 {
     }
 }
 
+/// The default root-finding bracket for a limit on a signal strength: the
+/// POI bounds clipped at 0, with a lower end of exactly 0 moved to
+/// 1e-6 × the upper end (when μ̂ < 0, q~ and its Asimov value both vanish
+/// at μ = 0 and CLs is 0/0 there; tHu's POI is bounded at -100).
+pub fn default_bracket((lo, hi): (f64, f64)) -> (f64, f64) {
+    let lo = lo.max(0.0);
+    if lo == 0.0 { (1e-6 * hi, hi) } else { (lo, hi) }
+}
+
 /// pyhf's `toms748_scan` on `[lower, upper]` at CLs `level`.
 pub fn upper_limit_toms748<M: Model + PseudoData>(
     calc: &AsymptoticCalculator<'_, M>,

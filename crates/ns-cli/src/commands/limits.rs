@@ -75,7 +75,7 @@ pub fn run(cmd: UpperLimitCmd) -> Result<()> {
             let (lo, hi) = match &cmd.bracket {
                 Some(b) if b.len() == 2 => (b[0], b[1]),
                 Some(b) => bail!("--bracket: expected LO,HI, got {} values", b.len()),
-                None => default_bracket(model.suggested_bounds()[poi]),
+                None => ns_infer::intervals::default_bracket(model.suggested_bounds()[poi]),
             };
             cmd.par.install(|| {
                 ns_infer::upper_limit_toms748(&calc, lo, hi, level, TOMS748_ATOL, cmd.rtol)
@@ -131,10 +131,4 @@ pub fn run(cmd: UpperLimitCmd) -> Result<()> {
         }
         t
     })
-}
-
-/// Default root-finding bracket from the POI bounds (see `--bracket`).
-fn default_bracket((lo, hi): (f64, f64)) -> (f64, f64) {
-    let lo = lo.max(0.0);
-    if lo == 0.0 { (1e-6 * hi, hi) } else { (lo, hi) }
 }
