@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{HistFactoryError, Result};
-use crate::interp::{InterpSettings, NormsysCoeffs, additive_coefs};
+use crate::interp::{InterpSettings, NormsysCoeffs, additive_rows};
 use crate::model::{
     Block, ChannelInfo, Constraint, HistFactoryModel, HistoMod, ParamSetInfo, PerBinMod,
     ScalarKind, ScalarMod,
@@ -792,18 +792,11 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                         param: ps.start,
                         coef_start: histo_coef.len(),
                     });
-                    let coefs: Vec<[f64; 4]> = (0..nb)
-                        .map(|b| {
-                            additive_coefs(
-                                opts.interp.histosys,
-                                data.lo_data[b],
-                                sample.data[b],
-                                data.hi_data[b],
-                            )
-                        })
+                    let rows: Vec<[f64; 2]> = (0..nb)
+                        .map(|b| additive_rows(data.lo_data[b], sample.data[b], data.hi_data[b]))
                         .collect();
-                    for row in 0..4 {
-                        histo_coef.extend(coefs.iter().map(|c| c[row]));
+                    for row in 0..2 {
+                        histo_coef.extend(rows.iter().map(|r| r[row]));
                     }
                 }
                 Modifier::Shapefactor { .. }

@@ -162,93 +162,58 @@ pub fn additive(code: InterpCode, lo: f64, nom: f64, hi: f64, alpha: f64) -> (f6
     }
 }
 
-/// Per-bin coefficients of an additive code, precomputed at build time so
-/// the kernel evaluates every bin as `δ_b = C[x][b]·s1 + C[y][b]·s2`, with
-/// the α-dependent scalars `s1`, `s2` computed once per modifier (see
-/// [`additive_basis`]). Same arithmetic as [`additive`], reorganised.
-pub fn additive_coefs(code: InterpCode, lo: f64, nom: f64, hi: f64) -> [f64; 4] {
-    match code {
-        InterpCode::Code2 => {
-            let a = 0.5 * (hi + lo) - nom;
-            let b = 0.5 * (hi - lo);
-            [b + 2.0 * a, b - 2.0 * a, a, b]
-        }
-        _ => {
-            let up = hi - nom;
-            let dn = nom - lo;
-            [up, dn, 0.5 * (up + dn), 0.0625 * (up - dn)]
-        }
-    }
+/// Per-bin rows of an additive code, precomputed at build time so that the
+/// kernel evaluates every bin of every modifier as `δ_b = R1_b·s1 + R2_b·s2`
+/// and `dδ_b/dα = R1_b·ds1 + R2_b·ds2`, with the α-dependent weights
+/// ([`additive_weights`]) computed once per parameter. For all three codes
+/// R1 = (hi − lo)/2 and R2 = (hi + lo)/2 − nom: up = R1 + R2 and
+/// dn = R1 − R2, so the linear pieces (α·up, α·dn) are weights ±α on the
+/// same two rows. Same arithmetic as [`additive`], reorganised.
+pub fn additive_rows(lo: f64, nom: f64, hi: f64) -> [f64; 2] {
+    let up = hi - nom;
+    let dn = nom - lo;
+    [0.5 * (up + dn), 0.5 * (up - dn)]
 }
 
-/// Which coefficient rows and scalars make up δ(α) for one additive
-/// modifier: `δ_b = C[x][b]·s1 + C[y][b]·s2`, `dδ_b/dα = C[x][b]·ds1 + C[y][b]·ds2`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AdditiveBasis {
-    /// Coefficient row multiplying `s1`.
-    pub x: usize,
-    /// Coefficient row multiplying `s2`.
-    pub y: usize,
-    /// First basis value.
-    pub s1: f64,
-    /// Second basis value.
-    pub s2: f64,
-    /// d s1 / dα.
-    pub ds1: f64,
-    /// d s2 / dα.
-    pub ds2: f64,
-}
-
-/// The basis of [`additive_coefs`] at `alpha` (additive codes 0, 2, 4p).
+/// The weights `[s1, s2, ds1, ds2]` of [`additive_rows`] at `alpha`.
 #[inline]
-pub fn additive_basis(code: InterpCode, alpha: f64) -> AdditiveBasis {
-    let one = |x: usize, s1: f64, ds1: f64| AdditiveBasis {
-        x,
-        y: x,
-        s1,
-        s2: 0.0,
-        ds1,
-        ds2: 0.0,
-    };
+pub fn additive_weights(code: InterpCode, alpha: f64) -> [f64; 4] {
     match code {
         InterpCode::Code0 => {
             if alpha > 0.0 {
-                one(0, alpha, 1.0)
+                [alpha, alpha, 1.0, 1.0]
             } else {
-                one(1, alpha, 1.0)
+                [alpha, -alpha, 1.0, -1.0]
             }
         }
         InterpCode::Code2 => {
+            // pyhf's code2: a = R2, b = R1; b·α + a·α² inside, and outside
+            // (b ± 2a)(α ∓ 1).
             if alpha > 1.0 {
-                one(0, alpha - 1.0, 1.0)
+                let t = alpha - 1.0;
+                [t, 2.0 * t, 1.0, 2.0]
             } else if alpha >= -1.0 {
-                AdditiveBasis {
-                    x: 2,
-                    y: 3,
-                    s1: alpha * alpha,
-                    s2: alpha,
-                    ds1: 2.0 * alpha,
-                    ds2: 1.0,
-                }
+                [alpha, alpha * alpha, 1.0, 2.0 * alpha]
             } else {
-                one(1, alpha + 1.0, 1.0)
+                let t = alpha + 1.0;
+                [t, -2.0 * t, 1.0, -2.0]
             }
         }
+        // code4p (code1/code4 are rejected for histosys by validate()).
         _ => {
             if alpha > 1.0 {
-                one(0, alpha, 1.0)
+                [alpha, alpha, 1.0, 1.0]
             } else if alpha < -1.0 {
-                one(1, alpha, 1.0)
+                [alpha, -alpha, 1.0, -1.0]
             } else {
+                // α·R1 + α²(15 − 10α² + 3α⁴)/8 · R2
                 let a2 = alpha * alpha;
-                AdditiveBasis {
-                    x: 2,
-                    y: 3,
-                    s1: alpha,
-                    s2: a2 * (a2 * (a2 * 3.0 - 10.0) + 15.0),
-                    ds1: 1.0,
-                    ds2: alpha * (30.0 + a2 * (-40.0 + a2 * 18.0)),
-                }
+                [
+                    alpha,
+                    0.125 * a2 * (15.0 + a2 * (-10.0 + a2 * 3.0)),
+                    1.0,
+                    0.125 * alpha * (30.0 + a2 * (-40.0 + a2 * 18.0)),
+                ]
             }
         }
     }
@@ -325,6 +290,18 @@ impl NormsysCoeffs {
             ln_hi,
             poly,
         }
+    }
+}
+
+impl NormsysCoeffs {
+    /// The interpolation code.
+    pub(crate) fn code(&self) -> InterpCode {
+        self.code
+    }
+
+    /// Code4's polynomial coefficients a1..a6 (zeros for other codes).
+    pub(crate) fn poly(&self) -> &[f64; 6] {
+        &self.poly
     }
 }
 

@@ -8,7 +8,9 @@
 
 mod build;
 mod error;
+mod fastmath;
 pub mod interp;
+mod kernel;
 mod model;
 pub mod reference;
 pub mod spec;

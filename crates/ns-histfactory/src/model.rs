@@ -1,20 +1,11 @@
-//! The compiled HistFactory model and its evaluation kernels.
-//!
-//! Expected rate per bin (CERN-OPEN-2012-016, eq. 3, as pyhf):
-//! ν_b = Σ_samples (nominal + Σ histosys δ) × Π scalar factors × Π per-bin γ.
-//! NLL = Σ_b [ν_b − n_b ln ν_b + ln Γ(n_b+1)] − Σ constraint log-densities,
-//! i.e. exactly pyhf's `-logpdf`, constants included.
-//!
-//! The gradient is computed in the same call: a first sweep computes ν and
-//! caches the per-block products in the caller's scratch, a second sweep
-//! pushes w_b = ∂NLL/∂ν_b = 1 − n_b/ν_b back through each modifier. No
-//! allocation happens per evaluation.
+//! The compiled HistFactory model: structure, metadata and data. The
+//! evaluation itself lives in [`crate::kernel`].
 
 use std::ops::Range;
 
-use crate::interp::{self, InterpCode, InterpSettings, NormsysCoeffs};
-
-const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
+use crate::interp::{InterpCode, InterpSettings, NormsysCoeffs};
+use crate::kernel::Kernel;
+pub use crate::kernel::Scratch;
 
 /// One channel's place in the concatenated main-bin vector.
 #[derive(Debug, Clone)]
@@ -79,8 +70,8 @@ pub(crate) struct PerBinMod {
     pub index_start: usize,
 }
 
-/// An additive shape modifier; its four coefficient rows
-/// ([`interp::additive_coefs`]) live in `histo_coef[coef_start..coef_start+4*nbins]`.
+/// An additive shape modifier; its two coefficient rows
+/// ([`crate::interp::additive_rows`]) live in `histo_coef[coef_start..coef_start+2*nbins]`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct HistoMod {
     pub param: usize,
@@ -159,6 +150,16 @@ impl Data {
         &self.aux
     }
 
+    /// Σ lnΓ(n+1) over the main bins.
+    pub(crate) fn lgamma_main(&self) -> f64 {
+        self.lgamma_main
+    }
+
+    /// lnΓ(a+1) per auxiliary datum.
+    pub(crate) fn lgamma_aux(&self) -> &[f64] {
+        &self.lgamma_aux
+    }
+
     /// main followed by aux, as pyhf lays out `data`.
     pub fn to_vec(&self) -> Vec<f64> {
         let mut v = self.main.clone();
@@ -185,24 +186,6 @@ impl Data {
     }
 }
 
-/// Per-thread scratch memory for the kernels.
-#[derive(Debug, Clone)]
-pub struct Scratch {
-    nu: Vec<f64>,
-    w: Vec<f64>,
-    /// nominal + histosys shift, per block-bin.
-    base: Vec<f64>,
-    /// product of per-bin factors, per block-bin.
-    perbin_prod: Vec<f64>,
-    /// scalar factor value and derivative, per scalar modifier.
-    scalar_val: Vec<f64>,
-    scalar_der: Vec<f64>,
-    /// product of all scalar factors, per block.
-    block_scalar: Vec<f64>,
-    /// suffix products of one block's scalar factors.
-    suffix: Vec<f64>,
-}
-
 /// A compiled HistFactory model: immutable, `Send + Sync`, shared by all
 /// threads; data and scratch are passed to each evaluation.
 #[derive(Debug, Clone)]
@@ -211,21 +194,13 @@ pub struct HistFactoryModel {
     /// Parameters with a kink at 0 (normsys/histosys under code0/code1).
     kinks: Vec<usize>,
     observed: Data,
-    /// Σ (ln σ + ½ ln 2π) over Gaussian constraints.
-    gauss_const: f64,
+    pub(crate) kernel: Kernel,
 }
 
 impl HistFactoryModel {
     pub(crate) fn assemble(p: Parts) -> Self {
         let observed = Data::new(p.observed_main.clone(), p.observed_aux.clone());
-        let gauss_const = p
-            .constraints
-            .iter()
-            .map(|c| match c {
-                Constraint::Gaussian { sigma, .. } => sigma.ln() + HALF_LN_2PI,
-                Constraint::Poisson { .. } => 0.0,
-            })
-            .sum();
+        let kernel = Kernel::new(&p);
         let mut kinks: Vec<usize> = Vec::new();
         let kinked = |c: InterpCode| matches!(c, InterpCode::Code0 | InterpCode::Code1);
         if kinked(p.interp.normsys) {
@@ -245,7 +220,7 @@ impl HistFactoryModel {
             p,
             kinks,
             observed,
-            gauss_const,
+            kernel,
         }
     }
 
@@ -329,7 +304,7 @@ impl HistFactoryModel {
 
     /// Expected main-bin rates at `x`, written to `out`.
     pub fn expected_main_into(&self, x: &[f64], out: &mut [f64], scratch: &mut Scratch) {
-        self.forward(x, scratch);
+        self.kernel.forward(x, scratch);
         out.copy_from_slice(&scratch.nu);
     }
 
@@ -354,199 +329,6 @@ impl HistFactoryModel {
         }
         out
     }
-
-    /// First sweep: ν and cached per-block products.
-    #[inline]
-    fn forward(&self, x: &[f64], s: &mut Scratch) {
-        let p = &self.p;
-        s.nu.iter_mut().for_each(|v| *v = 0.0);
-        let histo_code = p.interp.histosys;
-        let mut k0 = 0;
-        for (bi, blk) in p.blocks.iter().enumerate() {
-            let nb = blk.nbins;
-            let nom = &p.nominal[blk.nom_start..blk.nom_start + nb];
-            let base = &mut s.base[k0..k0 + nb];
-            base.copy_from_slice(nom);
-            for h in &p.histo_mods[blk.histos.clone()] {
-                let basis = interp::additive_basis(histo_code, x[h.param]);
-                let cx =
-                    &p.histo_coef[h.coef_start + basis.x * nb..h.coef_start + (basis.x + 1) * nb];
-                let cy =
-                    &p.histo_coef[h.coef_start + basis.y * nb..h.coef_start + (basis.y + 1) * nb];
-                for b in 0..nb {
-                    base[b] += cx[b] * basis.s1 + cy[b] * basis.s2;
-                }
-            }
-            let prod = &mut s.perbin_prod[k0..k0 + nb];
-            prod.iter_mut().for_each(|v| *v = 1.0);
-            for m in &p.perbin_mods[blk.perbins.clone()] {
-                let idx = &p.perbin_index[m.index_start..m.index_start + nb];
-                for b in 0..nb {
-                    prod[b] *= x[idx[b]];
-                }
-            }
-            let mut scalar = 1.0;
-            for (j, m) in p.scalar_mods[blk.scalars.clone()].iter().enumerate() {
-                let (v, d) = match &m.kind {
-                    ScalarKind::Linear => (x[m.param], 1.0),
-                    ScalarKind::Normsys(c) => interp::multiplicative(c, x[m.param]),
-                };
-                s.scalar_val[blk.scalars.start + j] = v;
-                s.scalar_der[blk.scalars.start + j] = d;
-                scalar *= v;
-            }
-            s.block_scalar[bi] = scalar;
-            let nu = &mut s.nu[blk.bin_start..blk.bin_start + nb];
-            for b in 0..nb {
-                nu[b] += base[b] * prod[b] * scalar;
-            }
-            k0 += nb;
-        }
-    }
-
-    fn main_nll(&self, data: &Data, s: &Scratch) -> f64 {
-        let mut sum = 0.0;
-        for (&nu, &n) in s.nu.iter().zip(&data.main) {
-            if n == 0.0 {
-                sum += nu;
-            } else if nu > 0.0 {
-                sum += nu - n * nu.ln();
-            } else {
-                return f64::INFINITY;
-            }
-        }
-        sum + data.lgamma_main
-    }
-
-    fn constraint_nll(&self, data: &Data, x: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let mut sum = self.gauss_const;
-        match grad {
-            None => {
-                for c in &self.p.constraints {
-                    sum += match *c {
-                        Constraint::Gaussian { param, aux, sigma } => {
-                            let z = (data.aux[aux] - x[param]) / sigma;
-                            0.5 * z * z
-                        }
-                        Constraint::Poisson { param, aux, tau } => {
-                            poisson_nll(data.aux[aux], x[param] * tau, data.lgamma_aux[aux])
-                        }
-                    };
-                }
-            }
-            Some(g) => {
-                for c in &self.p.constraints {
-                    match *c {
-                        Constraint::Gaussian { param, aux, sigma } => {
-                            let z = (data.aux[aux] - x[param]) / sigma;
-                            sum += 0.5 * z * z;
-                            g[param] -= z / sigma;
-                        }
-                        Constraint::Poisson { param, aux, tau } => {
-                            let a = data.aux[aux];
-                            let rate = x[param] * tau;
-                            sum += poisson_nll(a, rate, data.lgamma_aux[aux]);
-                            g[param] += if a == 0.0 {
-                                tau
-                            } else {
-                                tau * (1.0 - a / rate)
-                            };
-                        }
-                    }
-                }
-            }
-        }
-        sum
-    }
-
-    fn nll_impl(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
-        self.forward(x, s);
-        let v = self.main_nll(data, s) + self.constraint_nll(data, x, None);
-        if v.is_nan() { f64::INFINITY } else { v }
-    }
-
-    fn nll_grad_impl(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
-        let p = &self.p;
-        self.forward(x, s);
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        let main = self.main_nll(data, s);
-        if !main.is_finite() {
-            return f64::INFINITY;
-        }
-        for ((w, &nu), &n) in s.w.iter_mut().zip(&s.nu).zip(&data.main) {
-            *w = if n == 0.0 { 1.0 } else { 1.0 - n / nu };
-        }
-        let histo_code = p.interp.histosys;
-        let mut k0 = 0;
-        for (bi, blk) in p.blocks.iter().enumerate() {
-            let nb = blk.nbins;
-            let w = &s.w[blk.bin_start..blk.bin_start + nb];
-            let base = &s.base[k0..k0 + nb];
-            let prod = &s.perbin_prod[k0..k0 + nb];
-            let scalar = s.block_scalar[bi];
-            // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b base·prod.
-            if !blk.scalars.is_empty() {
-                let dot: f64 = (0..nb).map(|b| w[b] * base[b] * prod[b]).sum();
-                let vals = &s.scalar_val[blk.scalars.clone()];
-                let ders = &s.scalar_der[blk.scalars.clone()];
-                let mods = &p.scalar_mods[blk.scalars.clone()];
-                // Products of the others via prefix × suffix, O(m) and robust
-                // to zero factors (a POI at 0): suffix products go backwards
-                // into scratch, prefix products forwards.
-                let suffix = &mut s.suffix[..mods.len()];
-                let mut acc = 1.0;
-                for j in (0..mods.len()).rev() {
-                    suffix[j] = acc;
-                    acc *= vals[j];
-                }
-                let mut prefix = dot;
-                for j in 0..mods.len() {
-                    grad[mods[j].param] += ders[j] * prefix * suffix[j];
-                    prefix *= vals[j];
-                }
-            }
-            // Per-bin factors.
-            let perbins = &p.perbin_mods[blk.perbins.clone()];
-            for (q, m) in perbins.iter().enumerate() {
-                let idx = &p.perbin_index[m.index_start..m.index_start + nb];
-                for b in 0..nb {
-                    let mut others = 1.0;
-                    for (r, o) in perbins.iter().enumerate() {
-                        if r != q {
-                            others *= x[p.perbin_index[o.index_start + b]];
-                        }
-                    }
-                    grad[idx[b]] += w[b] * base[b] * scalar * others;
-                }
-            }
-            // histosys shifts.
-            for h in &p.histo_mods[blk.histos.clone()] {
-                let basis = interp::additive_basis(histo_code, x[h.param]);
-                let cx =
-                    &p.histo_coef[h.coef_start + basis.x * nb..h.coef_start + (basis.x + 1) * nb];
-                let cy =
-                    &p.histo_coef[h.coef_start + basis.y * nb..h.coef_start + (basis.y + 1) * nb];
-                let (mut ax, mut ay) = (0.0, 0.0);
-                for b in 0..nb {
-                    let wp = w[b] * prod[b];
-                    ax += wp * cx[b];
-                    ay += wp * cy[b];
-                }
-                grad[h.param] += (ax * basis.ds1 + ay * basis.ds2) * scalar;
-            }
-            k0 += nb;
-        }
-        let v = main + self.constraint_nll(data, x, Some(grad));
-        if v.is_nan() { f64::INFINITY } else { v }
-    }
-}
-
-/// −ln Poisson(a | rate) with the continuous Γ, as pyhf's constraint term
-/// (`lgamma_a1` = lnΓ(a+1), cached with the data).
-#[inline]
-fn poisson_nll(a: f64, rate: f64, lgamma_a1: f64) -> f64 {
-    let xlogy = if a == 0.0 { 0.0 } else { a * rate.ln() };
-    rate - xlogy + lgamma_a1
 }
 
 impl ns_core::Model for HistFactoryModel {
@@ -578,31 +360,13 @@ impl ns_core::Model for HistFactoryModel {
         &self.observed
     }
     fn new_scratch(&self) -> Scratch {
-        let kb: usize = self.p.blocks.iter().map(|b| b.nbins).sum();
-        Scratch {
-            nu: vec![0.0; self.n_main()],
-            w: vec![0.0; self.n_main()],
-            base: vec![0.0; kb],
-            perbin_prod: vec![0.0; kb],
-            scalar_val: vec![0.0; self.p.scalar_mods.len()],
-            scalar_der: vec![0.0; self.p.scalar_mods.len()],
-            block_scalar: vec![0.0; self.p.blocks.len()],
-            suffix: vec![
-                0.0;
-                self.p
-                    .blocks
-                    .iter()
-                    .map(|b| b.scalars.len())
-                    .max()
-                    .unwrap_or(0)
-            ],
-        }
+        self.kernel.new_scratch()
     }
     fn nll(&self, data: &Data, x: &[f64], scratch: &mut Scratch) -> f64 {
-        self.nll_impl(data, x, scratch)
+        self.kernel.nll(data, x, scratch)
     }
     fn nll_grad(&self, data: &Data, x: &[f64], grad: &mut [f64], scratch: &mut Scratch) -> f64 {
-        self.nll_grad_impl(data, x, grad, scratch)
+        self.kernel.nll_grad(data, x, grad, scratch)
     }
 }
 
@@ -619,7 +383,7 @@ impl ns_core::PseudoData for HistFactoryModel {
     fn sample_into<R: rand::Rng + ?Sized>(&self, x: &[f64], rng: &mut R, out: &mut Data) {
         use rand_distr::{Distribution, Normal, Poisson};
         let mut scratch = ns_core::Model::new_scratch(self);
-        self.forward(x, &mut scratch);
+        self.kernel.forward(x, &mut scratch);
         let draw_poisson = |lam: f64, rng: &mut R| -> f64 {
             if lam > 0.0 {
                 Poisson::new(lam).map(|d| d.sample(rng)).unwrap_or(0.0)
