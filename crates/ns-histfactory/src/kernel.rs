@@ -11,20 +11,26 @@
 //! - Every interpolation weight that depends only on a parameter (histosys
 //!   weights, code4 α-polynomials) is computed once per parameter, not once
 //!   per modifier.
-//! - A block's bins ("cells") are padded to a multiple of [`LANES`] and the
-//!   per-modifier work is done on fixed-width lane arrays (`[f64; 4]`), so
-//!   the compiler emits straight-line SIMD code with no loop remainders;
-//!   padding lanes carry zero coefficients and are never read back into ν.
+//! - Channels are padded to a multiple of [`LANES`] bins, and so is every
+//!   block (one sample in one channel; its padded bins are "cells"). All
+//!   per-bin work is done on fixed-width lane arrays (`[f64; 4]`), which
+//!   the compiler turns into straight-line SIMD code. Padding cells have a
+//!   zero nominal and zero coefficients, so they contribute exactly 0.
+//! - Per-bin parameters (γ of staterror, shapesys, shapefactor) and
+//!   constraint terms come in runs of consecutive parameters, read and
+//!   written as contiguous slices rather than gathered one by one; the
+//!   parameter and gradient vectors are copied into padded scratch so runs
+//!   may spill into padding.
 //! - histosys and code4 normsys terms are stored parameter-major, so a
 //!   parameter's weights stay in registers while its terms stream through.
-//! - The logarithms of the main bins and Poisson constraints go through the
-//!   vectorisable [`fastmath::ln_slice`].
+//! - The logarithms go through the vectorisable [`fastmath::ln_slice`].
 //!
 //! A first sweep computes ν and caches per-cell products in the caller's
 //! scratch; for the gradient a second sweep pushes w_b = ∂NLL/∂ν_b =
 //! 1 − n_b/ν_b back through every modifier. Nothing allocates per
 //! evaluation. Sums are accumulated in lanes and reduced in a fixed order,
-//! so results do not depend on the SIMD width the compiler picked.
+//! and no fused multiply-adds are used, so results do not depend on the
+//! SIMD width (see [`Kernel::nll_grad`]).
 
 use std::collections::BTreeMap;
 
@@ -38,140 +44,14 @@ type Lanes = [f64; LANES];
 
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
-/// One sample in one channel.
-#[derive(Debug, Clone)]
-struct Block {
-    bin_start: usize,
-    nbins: usize,
-    /// First cell (padded block-bin) of this block.
-    cell_start: usize,
-    /// Range into `block_terms`.
-    terms: (u32, u32),
-    /// Start into `perbin_index`: `n_perbin` rows of `nbins` parameter indices.
-    perbin_start: u32,
-    n_perbin: u32,
+#[inline(always)]
+fn load(s: &[f64], at: usize) -> Lanes {
+    s[at..at + LANES].try_into().expect("lane load in bounds")
 }
 
-/// All code4 normsys terms of one parameter: `n_real` terms from
-/// `first_chunk * LANES` on, in `chunks` lane-arrays (the tail lanes pad).
-#[derive(Debug, Clone)]
-struct Normsys4Group {
-    param: usize,
-    first_chunk: usize,
-    n_chunks: usize,
-    n_real: usize,
-}
-
-/// Four code4 polynomials a1..a6, one per lane.
-#[derive(Debug, Clone)]
-struct Normsys4Chunk {
-    poly: [Lanes; 6],
-}
-
-/// All histosys chunks of one parameter.
-#[derive(Debug, Clone)]
-struct HistoGroup {
-    param: usize,
-    chunks: (u32, u32),
-}
-
-/// One histosys modifier on up to [`LANES`] cells of one block: its rows
-/// R1, R2 ([`interp::additive_rows`]), zero in padding lanes.
-#[derive(Debug, Clone)]
-struct HistoChunk {
-    cell: usize,
-    rows: [Lanes; 2],
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Gauss {
-    param: u32,
-    aux: u32,
-    inv_sigma: f64,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Pois {
-    param: u32,
-    aux: u32,
-    tau: f64,
-}
-
-/// Per-thread scratch memory for the kernels.
-#[derive(Debug, Clone)]
-pub struct Scratch {
-    pub(crate) nu: Vec<f64>,
-    w: Vec<f64>,
-    /// nominal + histosys shift, per cell.
-    base: Vec<f64>,
-    /// product of per-bin factors, per cell.
-    prod: Vec<f64>,
-    /// w · prod · (block scalar), per cell; zero in padding cells.
-    wpf: Vec<f64>,
-    /// value and derivative of every scalar factor (term).
-    term_val: Vec<f64>,
-    term_der: Vec<f64>,
-    /// product of all scalar factors, per block.
-    block_f: Vec<f64>,
-    /// histosys weights ds1, ds2 per histosys parameter.
-    histo_dw: Vec<[f64; 2]>,
-    /// suffix products of one block's scalar factors.
-    suffix: Vec<f64>,
-    /// ln ν and NLL term per main bin.
-    ln_nu: Vec<f64>,
-    main_term: Vec<f64>,
-    /// rate, ln rate, datum and NLL term per Poisson constraint.
-    pois_rate: Vec<f64>,
-    pois_ln: Vec<f64>,
-    pois_aux: Vec<f64>,
-    pois_term: Vec<f64>,
-}
-
-/// The compiled, evaluation-ready form of a model.
-#[derive(Debug, Clone)]
-pub(crate) struct Kernel {
-    n_main: usize,
-    n_cells: usize,
-    nominal_cells: Vec<f64>,
-    blocks: Vec<Block>,
-    block_terms: Vec<u32>,
-    term_param: Vec<u32>,
-    /// Linear scalar factors (normfactor, lumi): (term, param).
-    linear_terms: Vec<(u32, u32)>,
-    /// normsys under codes other than 4: (term, param, coefficients).
-    generic_terms: Vec<(u32, u32, NormsysCoeffs)>,
-    n4_groups: Vec<Normsys4Group>,
-    n4_chunks: Vec<Normsys4Chunk>,
-    /// Coefficients per code4 term (indexed by term id), for |α| ≥ 1.
-    n4_coeffs: Vec<NormsysCoeffs>,
-    histo_code: InterpCode,
-    histo_groups: Vec<HistoGroup>,
-    histo_chunks: Vec<HistoChunk>,
-    perbin_index: Vec<u32>,
-    gauss: Vec<Gauss>,
-    pois: Vec<Pois>,
-    /// Σ (ln σ + ½ ln 2π) over Gaussian constraints.
-    gauss_const: f64,
-    max_block_terms: usize,
-    /// Run the AVX2 build of the kernels (detected at construction).
-    avx2: bool,
-}
-
-/// Whether to run the AVX2 build of the kernels: the CPU must have AVX2
-/// and FMA, and `NEXTSTAT_DISABLE_AVX2` must be unset (a switch for
-/// profilers such as valgrind that do not decode every AVX2 instruction;
-/// both builds give bit-identical results).
-fn detect_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::env::var_os("NEXTSTAT_DISABLE_AVX2").is_none()
-            && std::is_x86_feature_detected!("avx2")
-            && std::is_x86_feature_detected!("fma")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
+#[inline(always)]
+fn store(s: &mut [f64], at: usize, v: Lanes) {
+    s[at..at + LANES].copy_from_slice(&v);
 }
 
 /// Sum of four lanes in a fixed order (the same in every build).
@@ -201,14 +81,225 @@ fn padded(n: usize) -> usize {
     n.div_ceil(LANES) * LANES
 }
 
+/// One channel: real and padded bin ranges and its blocks.
+#[derive(Debug, Clone)]
+struct Channel {
+    bin_start: usize,
+    nbins: usize,
+    pad_start: usize,
+    /// Padded width (a multiple of LANES).
+    width: usize,
+    blocks: (u32, u32),
+}
+
+/// One sample in one channel.
+#[derive(Debug, Clone)]
+struct Block {
+    /// First cell (padded block-bin) of this block; `width` cells follow.
+    cell_start: usize,
+    width: usize,
+    /// Range into `block_terms`.
+    terms: (u32, u32),
+    /// Range into `perbin_runs` (first parameter of each per-bin modifier).
+    perbins: (u32, u32),
+}
+
+/// All code4 normsys terms of one parameter: `n_real` terms from
+/// `first_chunk * LANES` on, in `n_chunks` lane-arrays (the tail lanes pad).
+#[derive(Debug, Clone)]
+struct Normsys4Group {
+    param: usize,
+    first_chunk: usize,
+    n_chunks: usize,
+    n_real: usize,
+}
+
+/// All histosys chunks of one parameter.
+#[derive(Debug, Clone)]
+struct HistoGroup {
+    param: usize,
+    chunks: (u32, u32),
+}
+
+/// One histosys modifier on [`LANES`] cells of one block: its rows R1, R2
+/// ([`interp::additive_rows`]), zero in padding lanes.
+#[derive(Debug, Clone)]
+struct HistoChunk {
+    cell: usize,
+    rows: [Lanes; 2],
+}
+
+/// Constraints on consecutive parameters with consecutive auxiliary data;
+/// their widths (1/σ or τ) are `coef[start..start+len]`.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    param: usize,
+    aux: usize,
+    start: usize,
+    len: usize,
+}
+
+/// Group (param, aux, coefficient) triples into runs.
+fn runs(items: &[(usize, usize, f64)]) -> (Vec<Run>, Vec<f64>) {
+    let mut out: Vec<Run> = Vec::new();
+    for (i, &(param, aux, _)) in items.iter().enumerate() {
+        match out.last_mut() {
+            Some(r) if r.param + r.len == param && r.aux + r.len == aux => r.len += 1,
+            _ => out.push(Run {
+                param,
+                aux,
+                start: i,
+                len: 1,
+            }),
+        }
+    }
+    (out, items.iter().map(|t| t.2).collect())
+}
+
+/// Per-thread scratch memory for the kernels.
+#[derive(Debug, Clone)]
+pub struct Scratch {
+    /// x followed by LANES ones (per-bin runs may read past their end).
+    xpad: Vec<f64>,
+    /// gradient accumulator, n_params + LANES long.
+    gpad: Vec<f64>,
+    /// ν, n and w = ∂NLL/∂ν in the padded bin layout.
+    nu: Vec<f64>,
+    n_pad: Vec<f64>,
+    w: Vec<f64>,
+    ln_nu: Vec<f64>,
+    main_term: Vec<f64>,
+    /// nominal + histosys shift, per cell.
+    base: Vec<f64>,
+    /// product of per-bin factors, per cell (1 for blocks without any).
+    prod: Vec<f64>,
+    /// w · prod · (block scalar), per cell.
+    wpf: Vec<f64>,
+    /// value and derivative of every scalar factor (term).
+    term_val: Vec<f64>,
+    term_der: Vec<f64>,
+    /// product of all scalar factors, per block.
+    block_f: Vec<f64>,
+    /// histosys weights ds1, ds2 per histosys parameter.
+    histo_dw: Vec<[f64; 2]>,
+    /// suffix products of one block's scalar factors.
+    suffix: Vec<f64>,
+    /// per Gaussian constraint: ½z² ; per Poisson: rate, ln rate, datum, term.
+    gauss_term: Vec<f64>,
+    pois_rate: Vec<f64>,
+    pois_ln: Vec<f64>,
+    pois_aux: Vec<f64>,
+    pois_term: Vec<f64>,
+}
+
+/// The compiled, evaluation-ready form of a model.
+#[derive(Debug, Clone)]
+pub(crate) struct Kernel {
+    n_params: usize,
+    n_pad_bins: usize,
+    /// Padded and real bin layouts coincide (every channel a multiple of
+    /// LANES bins): data need not be copied.
+    identity_bins: bool,
+    channels: Vec<Channel>,
+    n_cells: usize,
+    nominal_cells: Vec<f64>,
+    blocks: Vec<Block>,
+    block_terms: Vec<u32>,
+    term_param: Vec<u32>,
+    perbin_runs: Vec<u32>,
+    /// Linear scalar factors (normfactor, lumi): (term, param).
+    linear_terms: Vec<(u32, u32)>,
+    /// normsys under codes other than 4: (term, param, coefficients).
+    generic_terms: Vec<(u32, u32, NormsysCoeffs)>,
+    n4_groups: Vec<Normsys4Group>,
+    /// Four code4 polynomials a1..a6 per chunk, one per lane.
+    n4_poly: Vec<[Lanes; 6]>,
+    /// Coefficients per code4 term (indexed by term id), for |α| ≥ 1.
+    n4_coeffs: Vec<NormsysCoeffs>,
+    histo_code: InterpCode,
+    histo_groups: Vec<HistoGroup>,
+    histo_chunks: Vec<HistoChunk>,
+    gauss_runs: Vec<Run>,
+    gauss_inv_sigma: Vec<f64>,
+    pois_runs: Vec<Run>,
+    pois_tau: Vec<f64>,
+    /// Σ (ln σ + ½ ln 2π) over Gaussian constraints.
+    gauss_const: f64,
+    max_block_terms: usize,
+    /// Which build of the kernels runs (detected at construction).
+    isa: Isa,
+}
+
+/// Which build of the kernels runs. The bodies are compiled once per
+/// level with the matching target features and chosen at run time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Isa {
+    Baseline,
+    Avx2,
+    Avx512,
+}
+
+/// The best level this CPU supports, capped by `NEXTSTAT_SIMD`
+/// (`baseline`, `avx2` or `avx512`): a switch for profilers such as
+/// valgrind that do not decode every AVX instruction. All levels give
+/// bit-identical results.
+fn detect_isa() -> Isa {
+    let cap = match std::env::var("NEXTSTAT_SIMD").as_deref() {
+        Ok("baseline") => Isa::Baseline,
+        Ok("avx2") => Isa::Avx2,
+        _ => Isa::Avx512,
+    };
+    #[cfg(target_arch = "x86_64")]
+    let best = {
+        use std::is_x86_feature_detected as has;
+        if has!("avx2") && has!("fma") {
+            if has!("avx512f") && has!("avx512dq") && has!("avx512vl") {
+                Isa::Avx512
+            } else {
+                Isa::Avx2
+            }
+        } else {
+            Isa::Baseline
+        }
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let best = Isa::Baseline;
+    best.min(cap)
+}
+
 impl Kernel {
     pub(crate) fn new(p: &Parts) -> Self {
-        // Cells.
+        // Channels and their blocks (blocks come channel by channel).
+        let mut channels = Vec::with_capacity(p.channels.len());
+        let mut pad_start = 0;
+        for ch in &p.channels {
+            let width = padded(ch.nbins);
+            channels.push(Channel {
+                bin_start: ch.start,
+                nbins: ch.nbins,
+                pad_start,
+                width,
+                blocks: (0, 0),
+            });
+            pad_start += width;
+        }
+        let n_pad_bins = pad_start;
         let mut cell_of_block = Vec::with_capacity(p.blocks.len());
         let mut n_cells = 0;
-        for b in &p.blocks {
+        let mut last_channel = 0;
+        for (bi, b) in p.blocks.iter().enumerate() {
+            let c = channels
+                .iter()
+                .position(|c| c.bin_start == b.bin_start)
+                .expect("block starts at a channel");
+            assert!(c >= last_channel, "blocks are grouped by channel");
+            last_channel = c;
+            if channels[c].blocks.1 == 0 {
+                channels[c].blocks.0 = bi as u32;
+            }
+            channels[c].blocks.1 = bi as u32 + 1;
             cell_of_block.push(n_cells);
-            n_cells += padded(b.nbins);
+            n_cells += channels[c].width;
         }
         let mut nominal_cells = vec![0.0; n_cells];
         for (b, &c0) in p.blocks.iter().zip(&cell_of_block) {
@@ -218,47 +309,42 @@ impl Kernel {
 
         // Scalar terms: code4 normsys grouped by parameter and lane-aligned
         // first, then the others. Blocks list their terms in modifier order.
-        let mut code4_by_param: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
-        for (bi, b) in p.blocks.iter().enumerate() {
-            for j in b.scalars.clone() {
-                let m = &p.scalar_mods[j];
-                if let ScalarKind::Normsys(c) = &m.kind
-                    && c.code() == InterpCode::Code4
-                {
-                    code4_by_param.entry(m.param).or_default().push((bi, j));
-                }
+        let mut code4_by_param: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for (j, m) in p.scalar_mods.iter().enumerate() {
+            if let ScalarKind::Normsys(c) = &m.kind
+                && c.code() == InterpCode::Code4
+            {
+                code4_by_param.entry(m.param).or_default().push(j);
             }
         }
+        let coeffs_of = |j: usize| match p.scalar_mods[j].kind {
+            ScalarKind::Normsys(c) => c,
+            ScalarKind::Linear => unreachable!("grouped above as normsys"),
+        };
         let mut term_of_mod = vec![u32::MAX; p.scalar_mods.len()];
         let mut term_param = Vec::new();
         let mut n4_groups = Vec::new();
-        let mut n4_chunks = Vec::new();
+        let mut n4_poly = Vec::new();
         let mut n4_coeffs = Vec::new();
         for (&param, mods) in &code4_by_param {
-            let first_chunk = n4_chunks.len();
+            let first_chunk = n4_poly.len();
             let n_chunks = mods.len().div_ceil(LANES);
             for chunk in mods.chunks(LANES) {
                 let mut poly = [[0.0; LANES]; 6];
-                for (lane, &(_, j)) in chunk.iter().enumerate() {
-                    let ScalarKind::Normsys(c) = &p.scalar_mods[j].kind else {
-                        unreachable!("grouped above as normsys")
-                    };
+                for (lane, &j) in chunk.iter().enumerate() {
                     for (k, row) in poly.iter_mut().enumerate() {
-                        row[lane] = c.poly()[k];
+                        row[lane] = coeffs_of(j).poly()[k];
                     }
                 }
-                n4_chunks.push(Normsys4Chunk { poly });
+                n4_poly.push(poly);
             }
             for slot in 0..n_chunks * LANES {
                 let t = term_param.len();
                 term_param.push(param as u32);
                 match mods.get(slot) {
-                    Some(&(_, j)) => {
+                    Some(&j) => {
                         term_of_mod[j] = t as u32;
-                        let ScalarKind::Normsys(c) = p.scalar_mods[j].kind else {
-                            unreachable!("grouped above as normsys")
-                        };
-                        n4_coeffs.push(c);
+                        n4_coeffs.push(coeffs_of(j));
                     }
                     None => n4_coeffs.push(NormsysCoeffs::new(InterpCode::Code4, 1.0, 1.0)),
                 }
@@ -285,30 +371,29 @@ impl Kernel {
             }
         }
 
-        // Blocks with their terms and per-bin parameter rows.
+        // Blocks with their terms and per-bin parameter runs.
         let mut blocks = Vec::with_capacity(p.blocks.len());
         let mut block_terms = Vec::new();
-        let mut perbin_index = Vec::new();
+        let mut perbin_runs = Vec::new();
         let mut max_block_terms = 0;
         for (b, &cell_start) in p.blocks.iter().zip(&cell_of_block) {
             let t0 = block_terms.len() as u32;
             block_terms.extend(b.scalars.clone().map(|j| term_of_mod[j]));
             max_block_terms = max_block_terms.max(b.scalars.len());
-            let perbin_start = perbin_index.len() as u32;
+            let r0 = perbin_runs.len() as u32;
             for m in &p.perbin_mods[b.perbins.clone()] {
-                perbin_index.extend(
-                    p.perbin_index[m.index_start..m.index_start + b.nbins]
-                        .iter()
-                        .map(|&i| i as u32),
+                let idx = &p.perbin_index[m.index_start..m.index_start + b.nbins];
+                assert!(
+                    idx.windows(2).all(|w| w[1] == w[0] + 1),
+                    "per-bin parameters of a block are consecutive"
                 );
+                perbin_runs.push(idx[0] as u32);
             }
             blocks.push(Block {
-                bin_start: b.bin_start,
-                nbins: b.nbins,
                 cell_start,
+                width: padded(b.nbins),
                 terms: (t0, block_terms.len() as u32),
-                perbin_start,
-                n_perbin: b.perbins.len() as u32,
+                perbins: (r0, perbin_runs.len() as u32),
             });
         }
 
@@ -357,64 +442,77 @@ impl Kernel {
         for c in &p.constraints {
             match *c {
                 Constraint::Gaussian { param, aux, sigma } => {
-                    gauss.push(Gauss {
-                        param: param as u32,
-                        aux: aux as u32,
-                        inv_sigma: 1.0 / sigma,
-                    });
+                    gauss.push((param, aux, 1.0 / sigma));
                     gauss_const += sigma.ln() + HALF_LN_2PI;
                 }
-                Constraint::Poisson { param, aux, tau } => pois.push(Pois {
-                    param: param as u32,
-                    aux: aux as u32,
-                    tau,
-                }),
+                Constraint::Poisson { param, aux, tau } => pois.push((param, aux, tau)),
             }
         }
+        let (gauss_runs, gauss_inv_sigma) = runs(&gauss);
+        let (pois_runs, pois_tau) = runs(&pois);
 
         Self {
-            n_main: p.observed_main.len(),
+            n_params: p.names.len(),
+            n_pad_bins,
+            identity_bins: channels.iter().all(|c| c.width == c.nbins),
+            channels,
             n_cells,
             nominal_cells,
             blocks,
             block_terms,
             term_param,
+            perbin_runs,
             linear_terms,
             generic_terms,
             n4_groups,
-            n4_chunks,
+            n4_poly,
             n4_coeffs,
             histo_code: p.interp.histosys,
             histo_groups,
             histo_chunks,
-            perbin_index,
-            gauss,
-            pois,
+            gauss_runs,
+            gauss_inv_sigma,
+            pois_runs,
+            pois_tau,
             gauss_const,
             max_block_terms,
-            avx2: detect_avx2(),
+            isa: detect_isa(),
         }
     }
 
     pub(crate) fn new_scratch(&self) -> Scratch {
         let n_terms = self.term_param.len();
+        let (ng, np) = (self.gauss_inv_sigma.len(), self.pois_tau.len());
+        let mut xpad = vec![1.0; self.n_params + LANES];
+        xpad[..self.n_params].iter_mut().for_each(|v| *v = 0.0);
         Scratch {
-            nu: vec![0.0; self.n_main],
-            w: vec![0.0; self.n_main],
+            xpad,
+            gpad: vec![0.0; self.n_params + LANES],
+            nu: vec![0.0; self.n_pad_bins],
+            n_pad: vec![
+                0.0;
+                if self.identity_bins {
+                    0
+                } else {
+                    self.n_pad_bins
+                }
+            ],
+            w: vec![0.0; self.n_pad_bins],
+            ln_nu: vec![0.0; self.n_pad_bins],
+            main_term: vec![0.0; self.n_pad_bins],
             base: vec![0.0; self.n_cells],
-            prod: vec![0.0; self.n_cells],
+            prod: vec![1.0; self.n_cells],
             wpf: vec![0.0; self.n_cells],
             term_val: vec![0.0; n_terms],
             term_der: vec![0.0; n_terms],
             block_f: vec![0.0; self.blocks.len()],
             histo_dw: vec![[0.0; 2]; self.histo_groups.len()],
             suffix: vec![0.0; self.max_block_terms],
-            ln_nu: vec![0.0; self.n_main],
-            main_term: vec![0.0; self.n_main],
-            pois_rate: vec![0.0; self.pois.len()],
-            pois_ln: vec![0.0; self.pois.len()],
-            pois_aux: vec![0.0; self.pois.len()],
-            pois_term: vec![0.0; self.pois.len()],
+            gauss_term: vec![0.0; ng],
+            pois_rate: vec![0.0; np],
+            pois_ln: vec![0.0; np],
+            pois_aux: vec![0.0; np],
+            pois_term: vec![0.0; np],
         }
     }
 
@@ -444,11 +542,9 @@ impl Kernel {
                 continue;
             }
             // Polynomial region, same Horner scheme as interp::multiplicative.
-            let chunks = &self.n4_chunks[g.first_chunk..g.first_chunk + g.n_chunks];
-            let vals = val[t0..t0 + g.n_chunks * LANES].chunks_exact_mut(LANES);
-            let ders = der[t0..t0 + g.n_chunks * LANES].chunks_exact_mut(LANES);
-            for ((ch, v), d) in chunks.iter().zip(vals).zip(ders) {
-                let p = &ch.poly;
+            let polys = &self.n4_poly[g.first_chunk..g.first_chunk + g.n_chunks];
+            for (j, p) in polys.iter().enumerate() {
+                let (mut v, mut d) = ([0.0; LANES], [0.0; LANES]);
                 for k in 0..LANES {
                     v[k] = 1.0
                         + alpha
@@ -470,6 +566,8 @@ impl Kernel {
                                                 + alpha
                                                     * (5.0 * p[4][k] + alpha * 6.0 * p[5][k]))));
                 }
+                store(val, t0 + j * LANES, v);
+                store(der, t0 + j * LANES, d);
             }
         }
     }
@@ -482,26 +580,24 @@ impl Kernel {
             let [s1, s2, ds1, ds2] = interp::additive_weights(self.histo_code, x[g.param]);
             *dw = [ds1, ds2];
             for ch in &self.histo_chunks[g.chunks.0 as usize..g.chunks.1 as usize] {
-                let base: &mut Lanes = (&mut s.base[ch.cell..ch.cell + LANES])
-                    .try_into()
-                    .expect("chunk inside padded cells");
                 // Load everything before the store: the compiler cannot
                 // prove `base` and `rows` do not alias and would stay scalar.
-                let (r1, r2, mut b) = (ch.rows[0], ch.rows[1], *base);
+                let (r1, r2, mut b) = (ch.rows[0], ch.rows[1], load(&s.base, ch.cell));
                 for k in 0..LANES {
                     b[k] += r1[k] * s1 + r2[k] * s2;
                 }
-                *base = b;
+                store(&mut s.base, ch.cell, b);
             }
         }
     }
 
-    /// First sweep: ν in `s.nu`, with per-cell products cached.
+    /// First sweep: ν in `s.nu` (padded layout), with per-cell products
+    /// cached; also fills `s.xpad`.
     #[inline(always)]
-    pub(crate) fn forward(&self, x: &[f64], s: &mut Scratch) {
+    fn forward(&self, x: &[f64], s: &mut Scratch) {
+        s.xpad[..self.n_params].copy_from_slice(x);
         self.eval_terms(x, s);
         self.eval_histosys(x, s);
-        s.nu.iter_mut().for_each(|v| *v = 0.0);
         for (blk, block_f) in self.blocks.iter().zip(s.block_f.iter_mut()) {
             let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
             let mut f = 1.0;
@@ -509,183 +605,262 @@ impl Kernel {
                 f *= s.term_val[t as usize];
             }
             *block_f = f;
-            let (nb, c0, b0) = (blk.nbins, blk.cell_start, blk.bin_start);
-            let base = &s.base[c0..c0 + nb];
-            let prod = &mut s.prod[c0..c0 + nb];
-            let nu = &mut s.nu[b0..b0 + nb];
-            match blk.n_perbin {
-                0 => {
-                    for k in 0..nb {
-                        prod[k] = 1.0;
-                        nu[k] += base[k] * f;
-                    }
-                }
-                np => {
-                    let ps = blk.perbin_start as usize;
-                    let idx = &self.perbin_index[ps..ps + np as usize * nb];
-                    for k in 0..nb {
-                        let mut pr = x[idx[k] as usize];
-                        for q in 1..np as usize {
-                            pr *= x[idx[q * nb + k] as usize];
+            // Per-bin factors; blocks without any keep prod = 1.
+            let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
+            if let Some((&first, rest)) = runs.split_first() {
+                for j in (0..blk.width).step_by(LANES) {
+                    let mut pr = load(&s.xpad, first as usize + j);
+                    for &r in rest {
+                        let g = load(&s.xpad, r as usize + j);
+                        for k in 0..LANES {
+                            pr[k] *= g[k];
                         }
-                        prod[k] = pr;
-                        nu[k] += base[k] * pr * f;
+                    }
+                    store(&mut s.prod, blk.cell_start + j, pr);
+                }
+            }
+        }
+        for ch in &self.channels {
+            let blocks = &self.blocks[ch.blocks.0 as usize..ch.blocks.1 as usize];
+            let fs = &s.block_f[ch.blocks.0 as usize..ch.blocks.1 as usize];
+            for j in (0..ch.width).step_by(LANES) {
+                let mut nu = [0.0; LANES];
+                for (blk, &f) in blocks.iter().zip(fs) {
+                    let c = blk.cell_start + j;
+                    let (b, pr) = (load(&s.base, c), load(&s.prod, c));
+                    for k in 0..LANES {
+                        nu[k] += b[k] * pr[k] * f;
                     }
                 }
+                store(&mut s.nu, ch.pad_start + j, nu);
             }
         }
     }
 
-    /// Second sweep: accumulate ∂NLL/∂x of the main term into `grad`, from
-    /// w = ∂NLL/∂ν in `s.w`.
+    /// Second sweep: accumulate ∂NLL/∂x of the main term into `s.gpad`,
+    /// from w = ∂NLL/∂ν in `s.w`.
     #[inline(always)]
-    fn backward(&self, x: &[f64], s: &mut Scratch, grad: &mut [f64]) {
-        for (blk, &f) in self.blocks.iter().zip(&s.block_f) {
-            let (nb, c0, b0) = (blk.nbins, blk.cell_start, blk.bin_start);
-            let w = &s.w[b0..b0 + nb];
-            let base = &s.base[c0..c0 + nb];
-            let prod = &s.prod[c0..c0 + nb];
-            let wpf = &mut s.wpf[c0..c0 + nb];
-            let mut dot = 0.0;
-            for k in 0..nb {
-                let wp = w[k] * prod[k];
-                wpf[k] = wp * f;
-                dot += wp * base[k];
-            }
-            // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r.
-            let np = blk.n_perbin as usize;
-            if np > 0 {
-                let ps = blk.perbin_start as usize;
-                let idx = &self.perbin_index[ps..ps + np * nb];
-                for q in 0..np {
-                    for k in 0..nb {
-                        let mut others = 1.0;
-                        for r in (0..np).filter(|&r| r != q) {
-                            others *= x[idx[r * nb + k] as usize];
+    fn backward(&self, s: &mut Scratch) {
+        for ch in &self.channels {
+            for bi in ch.blocks.0 as usize..ch.blocks.1 as usize {
+                let blk = &self.blocks[bi];
+                let f = s.block_f[bi];
+                let mut dot = [0.0; LANES];
+                for j in (0..ch.width).step_by(LANES) {
+                    let c = blk.cell_start + j;
+                    let w = load(&s.w, ch.pad_start + j);
+                    let (b, pr) = (load(&s.base, c), load(&s.prod, c));
+                    let mut wpf = [0.0; LANES];
+                    for k in 0..LANES {
+                        let wp = w[k] * pr[k];
+                        wpf[k] = wp * f;
+                        dot[k] += wp * b[k];
+                    }
+                    store(&mut s.wpf, c, wpf);
+                }
+                // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r. Padding
+                // lanes have base = 0 and add exactly 0 to the neighbours.
+                let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
+                for (q, &rq) in runs.iter().enumerate() {
+                    for j in (0..ch.width).step_by(LANES) {
+                        let c = blk.cell_start + j;
+                        let w = load(&s.w, ch.pad_start + j);
+                        let b = load(&s.base, c);
+                        let mut others = [1.0; LANES];
+                        for (r, &rr) in runs.iter().enumerate() {
+                            if r != q {
+                                let g = load(&s.xpad, rr as usize + j);
+                                for k in 0..LANES {
+                                    others[k] *= g[k];
+                                }
+                            }
                         }
-                        grad[idx[q * nb + k] as usize] += w[k] * base[k] * f * others;
+                        let mut g = load(&s.gpad, rq as usize + j);
+                        for k in 0..LANES {
+                            g[k] += w[k] * b[k] * f * others[k];
+                        }
+                        store(&mut s.gpad, rq as usize + j, g);
                     }
                 }
-            }
-            // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b w·base·prod.
-            // Products of the others via prefix × suffix, O(m) and robust to
-            // zero factors (a POI at 0).
-            let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
-            let suffix = &mut s.suffix[..terms.len()];
-            let mut acc = 1.0;
-            for (j, &t) in terms.iter().enumerate().rev() {
-                suffix[j] = acc;
-                acc *= s.term_val[t as usize];
-            }
-            let mut prefix = dot;
-            for (j, &t) in terms.iter().enumerate() {
-                let t = t as usize;
-                grad[self.term_param[t] as usize] += s.term_der[t] * prefix * suffix[j];
-                prefix *= s.term_val[t];
+                // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b w·base·prod.
+                // Products of the others via prefix × suffix, O(m) and robust
+                // to zero factors (a POI at 0).
+                let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
+                let suffix = &mut s.suffix[..terms.len()];
+                let mut acc = 1.0;
+                for (j, &t) in terms.iter().enumerate().rev() {
+                    suffix[j] = acc;
+                    acc *= s.term_val[t as usize];
+                }
+                let mut prefix = hsum(dot);
+                for (j, &t) in terms.iter().enumerate() {
+                    let t = t as usize;
+                    s.gpad[self.term_param[t] as usize] += s.term_der[t] * prefix * suffix[j];
+                    prefix *= s.term_val[t];
+                }
             }
         }
         // histosys: ∂NLL/∂α = Σ_cells wpf · (R1·ds1 + R2·ds2).
         for (g, &[ds1, ds2]) in self.histo_groups.iter().zip(&s.histo_dw) {
-            let (mut a1, mut a2) = ([0.0; LANES], [0.0; LANES]);
-            for ch in &self.histo_chunks[g.chunks.0 as usize..g.chunks.1 as usize] {
-                let wpf: Lanes = s.wpf[ch.cell..ch.cell + LANES]
-                    .try_into()
-                    .expect("chunk inside padded cells");
-                let (r1, r2) = (ch.rows[0], ch.rows[1]);
-                for k in 0..LANES {
-                    a1[k] += wpf[k] * r1[k];
-                    a2[k] += wpf[k] * r2[k];
+            // Two accumulator pairs (even and odd chunks) halve the
+            // dependency chains of these long sums.
+            let mut acc = [[0.0; LANES]; 4];
+            let chunks = &self.histo_chunks[g.chunks.0 as usize..g.chunks.1 as usize];
+            let mut pairs = chunks.chunks_exact(2);
+            for pair in &mut pairs {
+                for (h, ch) in pair.iter().enumerate() {
+                    let wpf = load(&s.wpf, ch.cell);
+                    let (r1, r2) = (ch.rows[0], ch.rows[1]);
+                    for k in 0..LANES {
+                        acc[2 * h][k] += wpf[k] * r1[k];
+                        acc[2 * h + 1][k] += wpf[k] * r2[k];
+                    }
                 }
             }
-            grad[g.param] += hsum(a1) * ds1 + hsum(a2) * ds2;
+            if let [ch] = pairs.remainder() {
+                let wpf = load(&s.wpf, ch.cell);
+                let (r1, r2) = (ch.rows[0], ch.rows[1]);
+                for k in 0..LANES {
+                    acc[0][k] += wpf[k] * r1[k];
+                    acc[1][k] += wpf[k] * r2[k];
+                }
+            }
+            let sum1 = hsum(acc[0]) + hsum(acc[2]);
+            let sum2 = hsum(acc[1]) + hsum(acc[3]);
+            s.gpad[g.param] += sum1 * ds1 + sum2 * ds2;
         }
     }
 
-    /// Σ_b [ν − n ln ν] + Σ lnΓ(n+1); with `w`, also w_b = 1 − n_b/ν_b.
-    /// +∞ if a bin with data has ν ≤ 0. Written as plain loops over
-    /// slices, which the compiler vectorises (the log included).
+    /// Σ_b [ν − n ln ν] + Σ lnΓ(n+1) over the padded bins (padding has
+    /// ν = n = 0 and adds 0); with `grad`, also w_b = 1 − n_b/ν_b.
+    /// +∞ if a bin with data has ν ≤ 0. Plain loops over slices, which the
+    /// compiler vectorises (the log included).
     #[inline(always)]
-    fn main_nll(
-        nu: &[f64],
-        data: &Data,
-        ln_nu: &mut [f64],
-        terms: &mut [f64],
-        w: Option<&mut [f64]>,
-    ) -> f64 {
-        let n = data.main();
-        fastmath::ln_slice(nu, ln_nu);
+    fn main_nll(&self, data: &Data, s: &mut Scratch, grad: bool) -> f64 {
+        let n: &[f64] = if self.identity_bins {
+            data.main()
+        } else {
+            for ch in &self.channels {
+                s.n_pad[ch.pad_start..ch.pad_start + ch.nbins]
+                    .copy_from_slice(&data.main()[ch.bin_start..ch.bin_start + ch.nbins]);
+            }
+            &s.n_pad
+        };
+        fastmath::ln_slice(&s.nu, &mut s.ln_nu);
         let mut bad = false;
-        for ((t, (&nu, &n)), &l) in terms.iter_mut().zip(nu.iter().zip(n)).zip(ln_nu.iter()) {
+        for ((t, (&nu, &n)), &l) in s
+            .main_term
+            .iter_mut()
+            .zip(s.nu.iter().zip(n))
+            .zip(s.ln_nu.iter())
+        {
             *t = if n == 0.0 { nu } else { nu - n * l };
             bad |= n != 0.0 && (nu <= 0.0 || nu.is_nan());
         }
         if bad {
             return f64::INFINITY;
         }
-        if let Some(w) = w {
-            for ((w, &nu), &n) in w.iter_mut().zip(nu).zip(n) {
+        if grad {
+            for ((w, &nu), &n) in s.w.iter_mut().zip(&s.nu).zip(n) {
                 *w = if n == 0.0 { 1.0 } else { 1.0 - n / nu };
             }
         }
-        sum_lanes(terms) + data.lgamma_main()
+        sum_lanes(&s.main_term) + data.lgamma_main()
     }
 
-    /// −Σ constraint log-densities; with `grad`, adds their gradient.
+    /// −Σ constraint log-densities; with `grad`, adds their gradient to
+    /// `s.gpad`.
     #[inline(always)]
-    fn constraint_nll(
-        &self,
-        data: &Data,
-        x: &[f64],
-        s: &mut Scratch,
-        mut grad: Option<&mut [f64]>,
-    ) -> f64 {
+    fn constraint_nll(&self, data: &Data, s: &mut Scratch, grad: bool) -> f64 {
         let aux = data.aux();
         let lgamma_aux = data.lgamma_aux();
-        let mut acc = [0.0; LANES];
-        for (i, c) in self.gauss.iter().enumerate() {
-            let z = (aux[c.aux as usize] - x[c.param as usize]) * c.inv_sigma;
-            acc[i % LANES] += 0.5 * z * z;
-            if let Some(g) = grad.as_deref_mut() {
-                g[c.param as usize] -= z * c.inv_sigma;
+        // Gaussian: ½z², z = (a − θ)/σ.
+        for r in &self.gauss_runs {
+            let x = &s.xpad[r.param..r.param + r.len];
+            let a = &aux[r.aux..r.aux + r.len];
+            let inv = &self.gauss_inv_sigma[r.start..r.start + r.len];
+            let out = &mut s.gauss_term[r.start..r.start + r.len];
+            for i in 0..r.len {
+                let z = (a[i] - x[i]) * inv[i];
+                out[i] = 0.5 * z * z;
+            }
+            if grad {
+                let g = &mut s.gpad[r.param..r.param + r.len];
+                for i in 0..r.len {
+                    g[i] -= (a[i] - x[i]) * inv[i] * inv[i];
+                }
             }
         }
-        // Poisson(a | γτ), continuous Γ as pyhf: gather, then vector loops.
-        let np = self.pois.len();
-        let (rate, ln_rate) = (&mut s.pois_rate[..np], &mut s.pois_ln[..np]);
-        let (a, terms) = (&mut s.pois_aux[..np], &mut s.pois_term[..np]);
-        for (i, c) in self.pois.iter().enumerate() {
-            rate[i] = x[c.param as usize] * c.tau;
-            a[i] = aux[c.aux as usize];
-            terms[i] = lgamma_aux[c.aux as usize];
+        // Poisson(a | γτ), continuous Γ as pyhf.
+        for r in &self.pois_runs {
+            let x = &s.xpad[r.param..r.param + r.len];
+            let tau = &self.pois_tau[r.start..r.start + r.len];
+            let rate = &mut s.pois_rate[r.start..r.start + r.len];
+            for i in 0..r.len {
+                rate[i] = x[i] * tau[i];
+            }
+            s.pois_aux[r.start..r.start + r.len].copy_from_slice(&aux[r.aux..r.aux + r.len]);
+            s.pois_term[r.start..r.start + r.len]
+                .copy_from_slice(&lgamma_aux[r.aux..r.aux + r.len]);
         }
-        fastmath::ln_slice(rate, ln_rate);
-        for (((t, &r), &l), &a) in terms.iter_mut().zip(&*rate).zip(&*ln_rate).zip(&*a) {
+        fastmath::ln_slice(&s.pois_rate, &mut s.pois_ln);
+        for (((t, &r), &l), &a) in s
+            .pois_term
+            .iter_mut()
+            .zip(&s.pois_rate)
+            .zip(&s.pois_ln)
+            .zip(&s.pois_aux)
+        {
             let xlogy = if a == 0.0 { 0.0 } else { a * l };
             *t += r - xlogy;
         }
-        if let Some(g) = grad {
-            for ((c, &r), &a) in self.pois.iter().zip(&*rate).zip(&*a) {
-                g[c.param as usize] += if a == 0.0 {
-                    c.tau
-                } else {
-                    c.tau * (1.0 - a / r)
-                };
+        if grad {
+            for r in &self.pois_runs {
+                let tau = &self.pois_tau[r.start..r.start + r.len];
+                let rate = &s.pois_rate[r.start..r.start + r.len];
+                let a = &s.pois_aux[r.start..r.start + r.len];
+                let g = &mut s.gpad[r.param..r.param + r.len];
+                for i in 0..r.len {
+                    g[i] += if a[i] == 0.0 {
+                        tau[i]
+                    } else {
+                        tau[i] * (1.0 - a[i] / rate[i])
+                    };
+                }
             }
         }
-        self.gauss_const + hsum(acc) + sum_lanes(terms)
+        self.gauss_const + sum_lanes(&s.gauss_term) + sum_lanes(&s.pois_term)
+    }
+
+    /// Expected main-bin rates at `x`, in the real (unpadded) layout.
+    pub(crate) fn expected_main(&self, x: &[f64], s: &mut Scratch, out: &mut [f64]) {
+        self.forward(x, s);
+        for ch in &self.channels {
+            out[ch.bin_start..ch.bin_start + ch.nbins]
+                .copy_from_slice(&s.nu[ch.pad_start..ch.pad_start + ch.nbins]);
+        }
     }
 
     /// NLL at `x`.
     pub(crate) fn nll(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
+        // SAFETY: `isa` is at most what `detect_isa` found on this CPU.
         #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: `avx2` is set only when the CPU has AVX2 and FMA.
-            return unsafe { self.nll_avx2(data, x, s) };
+        match self.isa {
+            Isa::Avx512 => return unsafe { self.nll_avx512(data, x, s) },
+            Isa::Avx2 => return unsafe { self.nll_avx2(data, x, s) },
+            Isa::Baseline => {}
         }
         self.nll_body(data, x, s)
     }
 
     /// NLL and its gradient at `x`.
+    ///
+    /// The same bodies are compiled three times, for the baseline target,
+    /// with AVX2 and with AVX-512, and chosen at run time. Everything they
+    /// call is inlined, so the lane arrays and slice loops become 256- or
+    /// 512-bit vector code. No FMA is emitted (Rust never contracts
+    /// a·b + c) and every sum has a fixed order, so all builds give
+    /// bit-identical results (tested).
     pub(crate) fn nll_grad(
         &self,
         data: &Data,
@@ -693,19 +868,16 @@ impl Kernel {
         grad: &mut [f64],
         s: &mut Scratch,
     ) -> f64 {
+        // SAFETY: as in `nll`.
         #[cfg(target_arch = "x86_64")]
-        if self.avx2 {
-            // SAFETY: as in `nll`.
-            return unsafe { self.nll_grad_avx2(data, x, grad, s) };
+        match self.isa {
+            Isa::Avx512 => return unsafe { self.nll_grad_avx512(data, x, grad, s) },
+            Isa::Avx2 => return unsafe { self.nll_grad_avx2(data, x, grad, s) },
+            Isa::Baseline => {}
         }
         self.nll_grad_body(data, x, grad, s)
     }
 
-    // The same bodies compiled twice: for the baseline target and with AVX2
-    // enabled, chosen at run time. Everything they call is inlined, so the
-    // lane arrays become 256-bit vectors in the second copy. No FMA is
-    // emitted (Rust never contracts a·b + c), so both copies give
-    // bit-identical results.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn nll_avx2(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
@@ -718,24 +890,37 @@ impl Kernel {
         self.nll_grad_body(data, x, grad, s)
     }
 
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+    fn nll_avx512(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
+        self.nll_body(data, x, s)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+    fn nll_grad_avx512(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
+        self.nll_grad_body(data, x, grad, s)
+    }
+
     #[inline(always)]
     fn nll_body(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
         self.forward(x, s);
-        let main = Self::main_nll(&s.nu, data, &mut s.ln_nu, &mut s.main_term, None);
-        let v = main + self.constraint_nll(data, x, s, None);
+        let v = self.main_nll(data, s, false) + self.constraint_nll(data, s, false);
         if v.is_nan() { f64::INFINITY } else { v }
     }
 
     #[inline(always)]
     fn nll_grad_body(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
         self.forward(x, s);
-        grad.iter_mut().for_each(|g| *g = 0.0);
-        let main = Self::main_nll(&s.nu, data, &mut s.ln_nu, &mut s.main_term, Some(&mut s.w));
+        let main = self.main_nll(data, s, true);
         if !main.is_finite() {
+            grad.iter_mut().for_each(|g| *g = 0.0);
             return f64::INFINITY;
         }
-        self.backward(x, s, grad);
-        let v = main + self.constraint_nll(data, x, s, Some(grad));
+        s.gpad.iter_mut().for_each(|g| *g = 0.0);
+        self.backward(s);
+        let v = main + self.constraint_nll(data, s, true);
+        grad.copy_from_slice(&s.gpad[..self.n_params]);
         if v.is_nan() { f64::INFINITY } else { v }
     }
 }
@@ -744,6 +929,7 @@ impl Kernel {
 mod tests {
     use ns_core::Model;
 
+    use super::{Isa, detect_isa};
     use crate::{BuildOptions, HistFactoryModel, InterpSettings};
 
     fn fixture(name: &str, interp: InterpSettings) -> HistFactoryModel {
@@ -760,13 +946,19 @@ mod tests {
         .expect("fixture")
     }
 
-    /// The AVX2 and baseline builds of the kernel must agree to the bit.
+    /// Every SIMD build of the kernel this CPU runs must agree with the
+    /// baseline build to the bit.
     #[test]
     fn simd_and_baseline_builds_agree_bitwise() {
         let codes = [
             InterpSettings::default(),
             InterpSettings::parse("normsys=code1,histosys=code0").unwrap(),
         ];
+        let levels: Vec<Isa> = [Isa::Avx2, Isa::Avx512]
+            .into_iter()
+            .filter(|&l| l <= detect_isa())
+            .collect();
+        eprintln!("SIMD levels compared with the baseline: {levels:?}");
         let mut compared = 0;
         for name in [
             "workspace_tHu.json",
@@ -775,10 +967,8 @@ mod tests {
         ] {
             for interp in codes {
                 let model = fixture(name, interp);
-                let mut fast = model.kernel.clone();
                 let mut base = model.kernel.clone();
-                base.avx2 = false;
-                fast.avx2 = super::detect_avx2();
+                base.isa = Isa::Baseline;
                 let n = model.n_params();
                 let mut points = vec![model.suggested_init().to_vec()];
                 // Points spread over all interpolation regions (|α| > 1 too).
@@ -795,20 +985,30 @@ mod tests {
                         .collect();
                     points.push(x);
                 }
-                let (mut s1, mut s2) = (fast.new_scratch(), base.new_scratch());
+                let mut s2 = base.new_scratch();
                 for x in &points {
-                    let (mut g1, mut g2) = (vec![0.0; n], vec![0.0; n]);
-                    let a = fast.nll_grad(model.observed(), x, &mut g1, &mut s1);
+                    let mut g2 = vec![0.0; n];
                     let b = base.nll_grad(model.observed(), x, &mut g2, &mut s2);
-                    assert!(a.is_finite(), "{name}: non-finite NLL");
-                    assert_eq!(a.to_bits(), b.to_bits(), "{name}: NLL {a} vs {b}");
-                    for i in 0..n {
-                        assert_eq!(g1[i].to_bits(), g2[i].to_bits(), "{name}: grad[{i}]");
-                    }
-                    let c = fast.nll(model.observed(), x, &mut s1);
+                    assert!(b.is_finite(), "{name}: non-finite NLL");
                     let d = base.nll(model.observed(), x, &mut s2);
-                    assert_eq!(c.to_bits(), d.to_bits(), "{name}: nll-only");
-                    assert_eq!(a.to_bits(), c.to_bits(), "{name}: nll vs nll_grad");
+                    assert_eq!(b.to_bits(), d.to_bits(), "{name}: nll vs nll_grad");
+                    for &level in &levels {
+                        let mut fast = model.kernel.clone();
+                        fast.isa = level;
+                        let mut s1 = fast.new_scratch();
+                        let mut g1 = vec![0.0; n];
+                        let a = fast.nll_grad(model.observed(), x, &mut g1, &mut s1);
+                        assert_eq!(a.to_bits(), b.to_bits(), "{name} {level:?}: NLL {a} vs {b}");
+                        for i in 0..n {
+                            assert_eq!(
+                                g1[i].to_bits(),
+                                g2[i].to_bits(),
+                                "{name} {level:?}: grad[{i}]"
+                            );
+                        }
+                        let c = fast.nll(model.observed(), x, &mut s1);
+                        assert_eq!(c.to_bits(), d.to_bits(), "{name} {level:?}: nll-only");
+                    }
                     compared += 1;
                 }
             }

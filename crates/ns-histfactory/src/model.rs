@@ -304,8 +304,7 @@ impl HistFactoryModel {
 
     /// Expected main-bin rates at `x`, written to `out`.
     pub fn expected_main_into(&self, x: &[f64], out: &mut [f64], scratch: &mut Scratch) {
-        self.kernel.forward(x, scratch);
-        out.copy_from_slice(&scratch.nu);
+        self.kernel.expected_main(x, scratch, out);
     }
 
     /// Expected auxiliary data at `x` (θ for Gaussian, γτ for Poisson).
@@ -383,7 +382,8 @@ impl ns_core::PseudoData for HistFactoryModel {
     fn sample_into<R: rand::Rng + ?Sized>(&self, x: &[f64], rng: &mut R, out: &mut Data) {
         use rand_distr::{Distribution, Normal, Poisson};
         let mut scratch = ns_core::Model::new_scratch(self);
-        self.kernel.forward(x, &mut scratch);
+        let mut nu = vec![0.0; self.n_main()];
+        self.kernel.expected_main(x, &mut scratch, &mut nu);
         let draw_poisson = |lam: f64, rng: &mut R| -> f64 {
             if lam > 0.0 {
                 Poisson::new(lam).map(|d| d.sample(rng)).unwrap_or(0.0)
@@ -391,7 +391,6 @@ impl ns_core::PseudoData for HistFactoryModel {
                 0.0
             }
         };
-        let nu = &scratch.nu;
         out.set_main(|i, v| *v = draw_poisson(nu[i], rng));
         // Constraints are laid out in aux order, one datum each.
         let constraints = &self.p.constraints;
