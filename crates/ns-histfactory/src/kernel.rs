@@ -60,6 +60,12 @@ fn hsum(v: Lanes) -> f64 {
     (v[0] + v[1]) + (v[2] + v[3])
 }
 
+/// Product of four lanes in a fixed order.
+#[inline(always)]
+fn hsum_product(v: Lanes) -> f64 {
+    (v[0] * v[1]) * (v[2] * v[3])
+}
+
 /// Σ v in four interleaved accumulators, reduced in a fixed order.
 #[inline(always)]
 fn sum_lanes(v: &[f64]) -> f64 {
@@ -98,8 +104,9 @@ struct Block {
     /// First cell (padded block-bin) of this block; `width` cells follow.
     cell_start: usize,
     width: usize,
-    /// Range into `block_terms`.
+    /// Range into `block_terms`: the linear factors first, then normsys.
     terms: (u32, u32),
+    n_linear: u32,
     /// Range into `perbin_runs` (first parameter of each per-bin modifier).
     perbins: (u32, u32),
 }
@@ -175,11 +182,14 @@ pub struct Scratch {
     prod: Vec<f64>,
     /// w · prod · (block scalar), per cell.
     wpf: Vec<f64>,
-    /// value and derivative of every scalar factor (term).
+    /// value, derivative and log-derivative f'/f of every scalar factor
+    /// (term; the last for normsys only).
     term_val: Vec<f64>,
     term_der: Vec<f64>,
-    /// product of all scalar factors, per block.
+    term_ratio: Vec<f64>,
+    /// product of all scalar factors, and of the normsys ones, per block.
     block_f: Vec<f64>,
+    block_n: Vec<f64>,
     /// histosys weights ds1, ds2 per histosys parameter.
     histo_dw: Vec<[f64; 2]>,
     /// suffix products of one block's scalar factors.
@@ -378,7 +388,15 @@ impl Kernel {
         let mut max_block_terms = 0;
         for (b, &cell_start) in p.blocks.iter().zip(&cell_of_block) {
             let t0 = block_terms.len() as u32;
-            block_terms.extend(b.scalars.clone().map(|j| term_of_mod[j]));
+            let is_linear = |j: &usize| matches!(p.scalar_mods[*j].kind, ScalarKind::Linear);
+            let n_linear = b.scalars.clone().filter(is_linear).count() as u32;
+            block_terms.extend(b.scalars.clone().filter(is_linear).map(|j| term_of_mod[j]));
+            block_terms.extend(
+                b.scalars
+                    .clone()
+                    .filter(|j| !is_linear(j))
+                    .map(|j| term_of_mod[j]),
+            );
             max_block_terms = max_block_terms.max(b.scalars.len());
             let r0 = perbin_runs.len() as u32;
             for m in &p.perbin_mods[b.perbins.clone()] {
@@ -393,6 +411,7 @@ impl Kernel {
                 cell_start,
                 width: padded(b.nbins),
                 terms: (t0, block_terms.len() as u32),
+                n_linear,
                 perbins: (r0, perbin_runs.len() as u32),
             });
         }
@@ -505,7 +524,9 @@ impl Kernel {
             wpf: vec![0.0; self.n_cells],
             term_val: vec![0.0; n_terms],
             term_der: vec![0.0; n_terms],
+            term_ratio: vec![0.0; n_terms],
             block_f: vec![0.0; self.blocks.len()],
+            block_n: vec![0.0; self.blocks.len()],
             histo_dw: vec![[0.0; 2]; self.histo_groups.len()],
             suffix: vec![0.0; self.max_block_terms],
             gauss_term: vec![0.0; ng],
@@ -519,7 +540,7 @@ impl Kernel {
     /// Value and derivative of every scalar factor at `x`.
     #[inline(always)]
     fn eval_terms(&self, x: &[f64], s: &mut Scratch) {
-        let (val, der) = (&mut s.term_val, &mut s.term_der);
+        let (val, der, ratio) = (&mut s.term_val, &mut s.term_der, &mut s.term_ratio);
         for &(t, param) in &self.linear_terms {
             val[t as usize] = x[param as usize];
             der[t as usize] = 1.0;
@@ -528,6 +549,7 @@ impl Kernel {
             let (v, d) = interp::multiplicative(c, x[param as usize]);
             val[t as usize] = v;
             der[t as usize] = d;
+            ratio[t as usize] = d / v;
         }
         for g in &self.n4_groups {
             let alpha = x[g.param];
@@ -538,6 +560,7 @@ impl Kernel {
                     let (v, d) = interp::multiplicative(&self.n4_coeffs[t], alpha);
                     val[t] = v;
                     der[t] = d;
+                    ratio[t] = d / v;
                 }
                 continue;
             }
@@ -566,8 +589,13 @@ impl Kernel {
                                                 + alpha
                                                     * (5.0 * p[4][k] + alpha * 6.0 * p[5][k]))));
                 }
+                let mut r = [0.0; LANES];
+                for k in 0..LANES {
+                    r[k] = d[k] / v[k];
+                }
                 store(val, t0 + j * LANES, v);
                 store(der, t0 + j * LANES, d);
+                store(ratio, t0 + j * LANES, r);
             }
         }
     }
@@ -598,12 +626,33 @@ impl Kernel {
         s.xpad[..self.n_params].copy_from_slice(x);
         self.eval_terms(x, s);
         self.eval_histosys(x, s);
-        for (blk, block_f) in self.blocks.iter().zip(s.block_f.iter_mut()) {
+        for ((blk, block_f), block_n) in self
+            .blocks
+            .iter()
+            .zip(s.block_f.iter_mut())
+            .zip(s.block_n.iter_mut())
+        {
             let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
-            let mut f = 1.0;
-            for &t in terms {
-                f *= s.term_val[t as usize];
+            let (linear, normsys) = terms.split_at(blk.n_linear as usize);
+            let mut l = 1.0;
+            for &t in linear {
+                l *= s.term_val[t as usize];
             }
+            // Four interleaved products: a block has tens of normsys
+            // factors and one serial chain of multiplications is slow.
+            let mut n4 = [1.0; LANES];
+            let chunks = normsys.chunks_exact(LANES);
+            for (k, &t) in chunks.remainder().iter().enumerate() {
+                n4[k] = s.term_val[t as usize];
+            }
+            for c in chunks {
+                for k in 0..LANES {
+                    n4[k] *= s.term_val[c[k] as usize];
+                }
+            }
+            let n = hsum_product(n4);
+            *block_n = n;
+            let f = l * n;
             *block_f = f;
             // Per-bin factors; blocks without any keep prod = 1.
             let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
@@ -634,6 +683,25 @@ impl Kernel {
                 }
                 store(&mut s.nu, ch.pad_start + j, nu);
             }
+        }
+    }
+
+    /// ∂/∂θ_j of `scale` · Π_i f_i over `terms`, as f'_j · scale ·
+    /// Π_{i≠j} f_i with the products of the others by prefix × suffix:
+    /// O(m) and robust to zero factors (a POI at 0).
+    #[inline(always)]
+    fn prefix_suffix_grad(term_param: &[u32], terms: &[u32], scale: f64, s: &mut Scratch) {
+        let suffix = &mut s.suffix[..terms.len()];
+        let mut acc = 1.0;
+        for (j, &t) in terms.iter().enumerate().rev() {
+            suffix[j] = acc;
+            acc *= s.term_val[t as usize];
+        }
+        let mut prefix = scale;
+        for (j, &t) in terms.iter().enumerate() {
+            let t = t as usize;
+            s.gpad[term_param[t] as usize] += s.term_der[t] * prefix * suffix[j];
+            prefix *= s.term_val[t];
         }
     }
 
@@ -683,20 +751,22 @@ impl Kernel {
                     }
                 }
                 // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b w·base·prod.
-                // Products of the others via prefix × suffix, O(m) and robust
-                // to zero factors (a POI at 0).
                 let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
-                let suffix = &mut s.suffix[..terms.len()];
-                let mut acc = 1.0;
-                for (j, &t) in terms.iter().enumerate().rev() {
-                    suffix[j] = acc;
-                    acc *= s.term_val[t as usize];
-                }
-                let mut prefix = hsum(dot);
-                for (j, &t) in terms.iter().enumerate() {
-                    let t = t as usize;
-                    s.gpad[self.term_param[t] as usize] += s.term_der[t] * prefix * suffix[j];
-                    prefix *= s.term_val[t];
+                let dot = hsum(dot);
+                let n = s.block_n[bi];
+                if n != 0.0 && n.is_finite() {
+                    // normsys: Π_{i≠j} f_i · f'_j = F · f'_j/f_j, no chain of
+                    // products; the linear factors (normfactor, lumi: the
+                    // ones that can be 0) by prefix × suffix below, with N.
+                    let (linear, normsys) = terms.split_at(blk.n_linear as usize);
+                    let g = dot * f;
+                    for &t in normsys {
+                        let t = t as usize;
+                        s.gpad[self.term_param[t] as usize] += g * s.term_ratio[t];
+                    }
+                    Self::prefix_suffix_grad(&self.term_param, linear, dot * n, s);
+                } else {
+                    Self::prefix_suffix_grad(&self.term_param, terms, dot, s);
                 }
             }
         }
