@@ -206,6 +206,8 @@ pub struct Scratch {
 #[derive(Debug, Clone)]
 pub(crate) struct Kernel {
     n_params: usize,
+    n_main: usize,
+    n_aux: usize,
     n_pad_bins: usize,
     /// Padded and real bin layouts coincide (every channel a multiple of
     /// LANES bins): data need not be copied.
@@ -472,6 +474,8 @@ impl Kernel {
 
         Self {
             n_params: p.names.len(),
+            n_main: p.observed_main.len(),
+            n_aux: p.observed_aux.len(),
             n_pad_bins,
             identity_bins: channels.iter().all(|c| c.width == c.nbins),
             channels,
@@ -534,6 +538,38 @@ impl Kernel {
             pois_ln: vec![0.0; np],
             pois_aux: vec![0.0; np],
             pois_term: vec![0.0; np],
+        }
+    }
+
+    /// Panics unless `s` was made by [`Self::new_scratch`] of a kernel
+    /// with this layout and `x`, `data` have this model's sizes (the zipped
+    /// loops would otherwise silently stop at the shorter slice).
+    #[inline(always)]
+    fn check_shapes(&self, x: &[f64], data: Option<&Data>, s: &Scratch) {
+        let ok = x.len() == self.n_params
+            && s.xpad.len() == self.n_params + LANES
+            && s.gpad.len() == self.n_params + LANES
+            && s.nu.len() == self.n_pad_bins
+            && s.w.len() == self.n_pad_bins
+            && s.base.len() == self.n_cells
+            && s.prod.len() == self.n_cells
+            && s.wpf.len() == self.n_cells
+            && s.term_val.len() == self.term_param.len()
+            && s.term_der.len() == self.term_param.len()
+            && s.term_ratio.len() == self.term_param.len();
+        assert!(
+            ok,
+            "scratch or parameter vector does not belong to this model"
+        );
+        if let Some(d) = data {
+            assert!(
+                d.main().len() == self.n_main && d.aux().len() == self.n_aux,
+                "data has {} main bins and {} auxdata, the model {} and {}",
+                d.main().len(),
+                d.aux().len(),
+                self.n_main,
+                self.n_aux
+            );
         }
     }
 
@@ -904,6 +940,7 @@ impl Kernel {
 
     /// Expected main-bin rates at `x`, in the real (unpadded) layout.
     pub(crate) fn expected_main(&self, x: &[f64], s: &mut Scratch, out: &mut [f64]) {
+        self.check_shapes(x, None, s);
         self.forward(x, s);
         for ch in &self.channels {
             out[ch.bin_start..ch.bin_start + ch.nbins]
@@ -913,6 +950,7 @@ impl Kernel {
 
     /// NLL at `x`.
     pub(crate) fn nll(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
+        self.check_shapes(x, Some(data), s);
         // SAFETY: `isa` is at most what `detect_isa` found on this CPU.
         #[cfg(target_arch = "x86_64")]
         match self.isa {
@@ -938,6 +976,8 @@ impl Kernel {
         grad: &mut [f64],
         s: &mut Scratch,
     ) -> f64 {
+        self.check_shapes(x, Some(data), s);
+        assert_eq!(grad.len(), self.n_params, "gradient length");
         // SAFETY: as in `nll`.
         #[cfg(target_arch = "x86_64")]
         match self.isa {
