@@ -523,7 +523,7 @@ impl Kernel {
             w: vec![0.0; self.n_pad_bins],
             ln_nu: vec![0.0; self.n_pad_bins],
             main_term: vec![0.0; self.n_pad_bins],
-            base: vec![0.0; self.n_cells],
+            base: self.nominal_cells.clone(),
             prod: vec![1.0; self.n_cells],
             wpf: vec![0.0; self.n_cells],
             term_val: vec![0.0; n_terms],
@@ -639,6 +639,10 @@ impl Kernel {
     /// base = nominal + Σ histosys δ, per cell.
     #[inline(always)]
     fn eval_histosys(&self, x: &[f64], s: &mut Scratch) {
+        if self.histo_groups.is_empty() {
+            // base = nominal, set when the scratch was made.
+            return;
+        }
         s.base.copy_from_slice(&self.nominal_cells);
         for (g, dw) in self.histo_groups.iter().zip(s.histo_dw.iter_mut()) {
             let [s1, s2, ds1, ds2] = interp::additive_weights(self.histo_code, x[g.param]);
@@ -693,7 +697,7 @@ impl Kernel {
             // Per-bin factors; blocks without any keep prod = 1.
             let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
             if let Some((&first, rest)) = runs.split_first() {
-                for j in (0..blk.width).step_by(LANES) {
+                for j in (0..blk.width / LANES).map(|j| j * LANES) {
                     let mut pr = load(&s.xpad, first as usize + j);
                     for &r in rest {
                         let g = load(&s.xpad, r as usize + j);
@@ -708,7 +712,7 @@ impl Kernel {
         for ch in &self.channels {
             let blocks = &self.blocks[ch.blocks.0 as usize..ch.blocks.1 as usize];
             let fs = &s.block_f[ch.blocks.0 as usize..ch.blocks.1 as usize];
-            for j in (0..ch.width).step_by(LANES) {
+            for j in (0..ch.width / LANES).map(|j| j * LANES) {
                 let mut nu = [0.0; LANES];
                 for (blk, &f) in blocks.iter().zip(fs) {
                     let c = blk.cell_start + j;
@@ -727,6 +731,11 @@ impl Kernel {
     /// O(m) and robust to zero factors (a POI at 0).
     #[inline(always)]
     fn prefix_suffix_grad(term_param: &[u32], terms: &[u32], scale: f64, s: &mut Scratch) {
+        if let [t] = *terms {
+            let t = t as usize;
+            s.gpad[term_param[t] as usize] += s.term_der[t] * scale;
+            return;
+        }
         let suffix = &mut s.suffix[..terms.len()];
         let mut acc = 1.0;
         for (j, &t) in terms.iter().enumerate().rev() {
@@ -750,9 +759,14 @@ impl Kernel {
                 let blk = &self.blocks[bi];
                 let f = s.block_f[bi];
                 let mut dot = [0.0; LANES];
-                for j in (0..ch.width).step_by(LANES) {
-                    let c = blk.cell_start + j;
-                    let w = load(&s.w, ch.pad_start + j);
+                let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
+                // The common case of one per-bin modifier is folded into
+                // this sweep: ∂ν/∂γ = base · f. Padding lanes have base = 0
+                // and add exactly 0 to the neighbouring parameters.
+                let single = if runs.len() == 1 { Some(runs[0] as usize) } else { None };
+                for o in (0..ch.width / LANES).map(|j| j * LANES) {
+                    let c = blk.cell_start + o;
+                    let w = load(&s.w, ch.pad_start + o);
                     let (b, pr) = (load(&s.base, c), load(&s.prod, c));
                     let mut wpf = [0.0; LANES];
                     for k in 0..LANES {
@@ -761,11 +775,16 @@ impl Kernel {
                         dot[k] += wp * b[k];
                     }
                     store(&mut s.wpf, c, wpf);
+                    if let Some(r) = single {
+                        let mut g = load(&s.gpad, r + o);
+                        for k in 0..LANES {
+                            g[k] += w[k] * b[k] * f;
+                        }
+                        store(&mut s.gpad, r + o, g);
+                    }
                 }
-                // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r. Padding
-                // lanes have base = 0 and add exactly 0 to the neighbours.
-                let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
-                for (q, &rq) in runs.iter().enumerate() {
+                // Several per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r.
+                for (q, &rq) in runs.iter().enumerate().filter(|_| runs.len() > 1) {
                     for j in (0..ch.width).step_by(LANES) {
                         let c = blk.cell_start + j;
                         let w = load(&s.w, ch.pad_start + j);
