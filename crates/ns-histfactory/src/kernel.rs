@@ -180,8 +180,11 @@ pub struct Scratch {
     base: Vec<f64>,
     /// product of per-bin factors, per cell (1 for blocks without any).
     prod: Vec<f64>,
-    /// w · prod · (block scalar), per cell.
+    /// w · prod · (block scalar), and w · prod · base, per cell.
     wpf: Vec<f64>,
+    dotc: Vec<f64>,
+    /// the block's scalar factor, per cell (1 for blocks without any).
+    fcell: Vec<f64>,
     /// value, derivative and log-derivative f'/f of every scalar factor
     /// (term; the last for normsys only).
     term_val: Vec<f64>,
@@ -206,6 +209,11 @@ pub struct Scratch {
 #[derive(Debug, Clone)]
 pub(crate) struct Kernel {
     n_params: usize,
+    /// Occupied stretches of the cell rows: (first cell, first padded bin, length).
+    slot_ranges: Vec<(usize, usize, usize)>,
+    /// Blocks with scalar factors, and with per-bin factors.
+    term_blocks: Vec<u32>,
+    perbin_blocks: Vec<u32>,
     n_main: usize,
     n_aux: usize,
     n_pad_bins: usize,
@@ -296,8 +304,11 @@ impl Kernel {
             pad_start += width;
         }
         let n_pad_bins = pad_start;
-        let mut cell_of_block = Vec::with_capacity(p.blocks.len());
-        let mut n_cells = 0;
+        // Cells are slot-major: the k-th block of every channel lives in
+        // row ("slot") k, at its channel's padded bins, so that ν and the
+        // per-cell products are long vector loops over whole rows instead
+        // of short loops per block.
+        let mut slot_channel = Vec::with_capacity(p.blocks.len());
         let mut last_channel = 0;
         for (bi, b) in p.blocks.iter().enumerate() {
             let c = channels
@@ -310,8 +321,25 @@ impl Kernel {
                 channels[c].blocks.0 = bi as u32;
             }
             channels[c].blocks.1 = bi as u32 + 1;
-            cell_of_block.push(n_cells);
-            n_cells += channels[c].width;
+            slot_channel.push(((bi as u32 - channels[c].blocks.0) as usize, c));
+        }
+        let n_slots = slot_channel.iter().map(|&(k, _)| k + 1).max().unwrap_or(0);
+        let n_cells = n_slots * n_pad_bins;
+        let cell_of_block: Vec<usize> = slot_channel
+            .iter()
+            .map(|&(k, c)| k * n_pad_bins + channels[c].pad_start)
+            .collect();
+        // Occupied stretches of each row: (first cell, first padded bin, length).
+        let mut slot_ranges: Vec<(usize, usize, usize)> = Vec::new();
+        for k in 0..n_slots {
+            for &(kk, c) in slot_channel.iter().filter(|&&(kk, _)| kk == k) {
+                let _ = kk;
+                let (b0, w) = (channels[c].pad_start, channels[c].width);
+                match slot_ranges.last_mut() {
+                    Some(r) if r.0 == k * n_pad_bins + r.1 && r.1 + r.2 == b0 => r.2 += w,
+                    _ => slot_ranges.push((k * n_pad_bins + b0, b0, w)),
+                }
+            }
         }
         let mut nominal_cells = vec![0.0; n_cells];
         for (b, &c0) in p.blocks.iter().zip(&cell_of_block) {
@@ -474,6 +502,13 @@ impl Kernel {
 
         Self {
             n_params: p.names.len(),
+            term_blocks: (0..blocks.len() as u32)
+                .filter(|&b| blocks[b as usize].terms.0 != blocks[b as usize].terms.1)
+                .collect(),
+            perbin_blocks: (0..blocks.len() as u32)
+                .filter(|&b| blocks[b as usize].perbins.0 != blocks[b as usize].perbins.1)
+                .collect(),
+            slot_ranges,
             n_main: p.observed_main.len(),
             n_aux: p.observed_aux.len(),
             n_pad_bins,
@@ -526,11 +561,13 @@ impl Kernel {
             base: self.nominal_cells.clone(),
             prod: vec![1.0; self.n_cells],
             wpf: vec![0.0; self.n_cells],
+            dotc: vec![0.0; self.n_cells],
+            fcell: vec![1.0; self.n_cells],
             term_val: vec![0.0; n_terms],
             term_der: vec![0.0; n_terms],
             term_ratio: vec![0.0; n_terms],
-            block_f: vec![0.0; self.blocks.len()],
-            block_n: vec![0.0; self.blocks.len()],
+            block_f: vec![1.0; self.blocks.len()],
+            block_n: vec![1.0; self.blocks.len()],
             histo_dw: vec![[0.0; 2]; self.histo_groups.len()],
             suffix: vec![0.0; self.max_block_terms],
             gauss_term: vec![0.0; ng],
@@ -554,6 +591,8 @@ impl Kernel {
             && s.base.len() == self.n_cells
             && s.prod.len() == self.n_cells
             && s.wpf.len() == self.n_cells
+            && s.dotc.len() == self.n_cells
+            && s.fcell.len() == self.n_cells
             && s.term_val.len() == self.term_param.len()
             && s.term_der.len() == self.term_param.len()
             && s.term_ratio.len() == self.term_param.len();
@@ -666,12 +705,8 @@ impl Kernel {
         s.xpad[..self.n_params].copy_from_slice(x);
         self.eval_terms(x, s);
         self.eval_histosys(x, s);
-        for ((blk, block_f), block_n) in self
-            .blocks
-            .iter()
-            .zip(s.block_f.iter_mut())
-            .zip(s.block_n.iter_mut())
-        {
+        for &bi in &self.term_blocks {
+            let (bi, blk) = (bi as usize, &self.blocks[bi as usize]);
             let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
             let (linear, normsys) = terms.split_at(blk.n_linear as usize);
             let mut l = 1.0;
@@ -691,37 +726,36 @@ impl Kernel {
                 }
             }
             let n = hsum_product(n4);
-            *block_n = n;
             let f = l * n;
-            *block_f = f;
-            // Per-bin factors; blocks without any keep prod = 1.
+            s.block_n[bi] = n;
+            s.block_f[bi] = f;
+            s.fcell[blk.cell_start..blk.cell_start + blk.width].fill(f);
+        }
+        // Per-bin factors; blocks without any keep prod = 1.
+        for &bi in &self.perbin_blocks {
+            let blk = &self.blocks[bi as usize];
             let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
-            if let Some((&first, rest)) = runs.split_first() {
-                for j in (0..blk.width / LANES).map(|j| j * LANES) {
-                    let mut pr = load(&s.xpad, first as usize + j);
-                    for &r in rest {
-                        let g = load(&s.xpad, r as usize + j);
-                        for k in 0..LANES {
-                            pr[k] *= g[k];
-                        }
+            let (&first, rest) = runs.split_first().expect("per-bin block");
+            for j in (0..blk.width / LANES).map(|j| j * LANES) {
+                let mut pr = load(&s.xpad, first as usize + j);
+                for &r in rest {
+                    let g = load(&s.xpad, r as usize + j);
+                    for k in 0..LANES {
+                        pr[k] *= g[k];
                     }
-                    store(&mut s.prod, blk.cell_start + j, pr);
                 }
+                store(&mut s.prod, blk.cell_start + j, pr);
             }
         }
-        for ch in &self.channels {
-            let blocks = &self.blocks[ch.blocks.0 as usize..ch.blocks.1 as usize];
-            let fs = &s.block_f[ch.blocks.0 as usize..ch.blocks.1 as usize];
-            for j in (0..ch.width / LANES).map(|j| j * LANES) {
-                let mut nu = [0.0; LANES];
-                for (blk, &f) in blocks.iter().zip(fs) {
-                    let c = blk.cell_start + j;
-                    let (b, pr) = (load(&s.base, c), load(&s.prod, c));
-                    for k in 0..LANES {
-                        nu[k] += b[k] * pr[k] * f;
-                    }
-                }
-                store(&mut s.nu, ch.pad_start + j, nu);
+        // ν = Σ_rows base · prod · f, rows in block order.
+        s.nu.fill(0.0);
+        for &(c0, b0, len) in &self.slot_ranges {
+            let nu = &mut s.nu[b0..b0 + len];
+            let base = &s.base[c0..c0 + len];
+            let prod = &s.prod[c0..c0 + len];
+            let fcell = &s.fcell[c0..c0 + len];
+            for i in 0..len {
+                nu[i] += base[i] * prod[i] * fcell[i];
             }
         }
     }
@@ -754,75 +788,74 @@ impl Kernel {
     /// from w = ∂NLL/∂ν in `s.w`.
     #[inline(always)]
     fn backward(&self, s: &mut Scratch) {
-        for ch in &self.channels {
-            for bi in ch.blocks.0 as usize..ch.blocks.1 as usize {
-                let blk = &self.blocks[bi];
-                let f = s.block_f[bi];
-                let mut dot = [0.0; LANES];
-                let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
-                // The common case of one per-bin modifier is folded into
-                // this sweep: ∂ν/∂γ = base · f. Padding lanes have base = 0
-                // and add exactly 0 to the neighbouring parameters.
-                let single = if runs.len() == 1 { Some(runs[0] as usize) } else { None };
-                for o in (0..ch.width / LANES).map(|j| j * LANES) {
+        for &(c0, b0, len) in &self.slot_ranges {
+            let w = &s.w[b0..b0 + len];
+            let base = &s.base[c0..c0 + len];
+            let prod = &s.prod[c0..c0 + len];
+            let fcell = &s.fcell[c0..c0 + len];
+            let wpf = &mut s.wpf[c0..c0 + len];
+            let dotc = &mut s.dotc[c0..c0 + len];
+            for i in 0..len {
+                let wp = w[i] * prod[i];
+                wpf[i] = wp * fcell[i];
+                dotc[i] = wp * base[i];
+            }
+        }
+        // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r. Padding lanes
+        // have base = 0 and add exactly 0 to the neighbouring parameters.
+        for &bi in &self.perbin_blocks {
+            let blk = &self.blocks[bi as usize];
+            let f = s.block_f[bi as usize];
+            let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
+            let bin0 = blk.cell_start % self.n_pad_bins.max(1);
+            for (q, &rq) in runs.iter().enumerate() {
+                for o in (0..blk.width / LANES).map(|j| j * LANES) {
                     let c = blk.cell_start + o;
-                    let w = load(&s.w, ch.pad_start + o);
-                    let (b, pr) = (load(&s.base, c), load(&s.prod, c));
-                    let mut wpf = [0.0; LANES];
-                    for k in 0..LANES {
-                        let wp = w[k] * pr[k];
-                        wpf[k] = wp * f;
-                        dot[k] += wp * b[k];
-                    }
-                    store(&mut s.wpf, c, wpf);
-                    if let Some(r) = single {
-                        let mut g = load(&s.gpad, r + o);
-                        for k in 0..LANES {
-                            g[k] += w[k] * b[k] * f;
-                        }
-                        store(&mut s.gpad, r + o, g);
-                    }
-                }
-                // Several per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r.
-                for (q, &rq) in runs.iter().enumerate().filter(|_| runs.len() > 1) {
-                    for j in (0..ch.width).step_by(LANES) {
-                        let c = blk.cell_start + j;
-                        let w = load(&s.w, ch.pad_start + j);
-                        let b = load(&s.base, c);
-                        let mut others = [1.0; LANES];
-                        for (r, &rr) in runs.iter().enumerate() {
-                            if r != q {
-                                let g = load(&s.xpad, rr as usize + j);
-                                for k in 0..LANES {
-                                    others[k] *= g[k];
-                                }
+                    let w = load(&s.w, bin0 + o);
+                    let b = load(&s.base, c);
+                    let mut others = [1.0; LANES];
+                    for (r, &rr) in runs.iter().enumerate() {
+                        if r != q {
+                            let g = load(&s.xpad, rr as usize + o);
+                            for k in 0..LANES {
+                                others[k] *= g[k];
                             }
                         }
-                        let mut g = load(&s.gpad, rq as usize + j);
-                        for k in 0..LANES {
-                            g[k] += w[k] * b[k] * f * others[k];
-                        }
-                        store(&mut s.gpad, rq as usize + j, g);
                     }
-                }
-                // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b w·base·prod.
-                let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
-                let dot = hsum(dot);
-                let n = s.block_n[bi];
-                if n != 0.0 && n.is_finite() {
-                    // normsys: Π_{i≠j} f_i · f'_j = F · f'_j/f_j, no chain of
-                    // products; the linear factors (normfactor, lumi: the
-                    // ones that can be 0) by prefix × suffix below, with N.
-                    let (linear, normsys) = terms.split_at(blk.n_linear as usize);
-                    let g = dot * f;
-                    for &t in normsys {
-                        let t = t as usize;
-                        s.gpad[self.term_param[t] as usize] += g * s.term_ratio[t];
+                    let mut g = load(&s.gpad, rq as usize + o);
+                    for k in 0..LANES {
+                        g[k] += w[k] * b[k] * f * others[k];
                     }
-                    Self::prefix_suffix_grad(&self.term_param, linear, dot * n, s);
-                } else {
-                    Self::prefix_suffix_grad(&self.term_param, terms, dot, s);
+                    store(&mut s.gpad, rq as usize + o, g);
                 }
+            }
+        }
+        // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b w·base·prod.
+        for &bi in &self.term_blocks {
+            let (bi, blk) = (bi as usize, &self.blocks[bi as usize]);
+            let mut dot = [0.0; LANES];
+            for o in (0..blk.width / LANES).map(|j| j * LANES) {
+                let d = load(&s.dotc, blk.cell_start + o);
+                for k in 0..LANES {
+                    dot[k] += d[k];
+                }
+            }
+            let dot = hsum(dot);
+            let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
+            let (f, n) = (s.block_f[bi], s.block_n[bi]);
+            if n != 0.0 && n.is_finite() {
+                // normsys: Π_{i≠j} f_i · f'_j = F · f'_j/f_j, no chain of
+                // products; the linear factors (normfactor, lumi: the ones
+                // that can be 0) by prefix × suffix below, with N.
+                let (linear, normsys) = terms.split_at(blk.n_linear as usize);
+                let g = dot * f;
+                for &t in normsys {
+                    let t = t as usize;
+                    s.gpad[self.term_param[t] as usize] += g * s.term_ratio[t];
+                }
+                Self::prefix_suffix_grad(&self.term_param, linear, dot * n, s);
+            } else {
+                Self::prefix_suffix_grad(&self.term_param, terms, dot, s);
             }
         }
         // histosys: ∂NLL/∂α = Σ_cells wpf · (R1·ds1 + R2·ds2).
