@@ -95,6 +95,7 @@ struct Channel {
     pad_start: usize,
     /// Padded width (a multiple of LANES).
     width: usize,
+    /// Its blocks (consecutive).
     blocks: (u32, u32),
 }
 
@@ -104,6 +105,8 @@ struct Block {
     /// First cell (padded block-bin) of this block; `width` cells follow.
     cell_start: usize,
     width: usize,
+    /// First padded bin of its channel.
+    pad_start: usize,
     /// Range into `block_terms`: the linear factors first, then normsys.
     terms: (u32, u32),
     n_linear: u32,
@@ -332,8 +335,7 @@ impl Kernel {
         // Occupied stretches of each row: (first cell, first padded bin, length).
         let mut slot_ranges: Vec<(usize, usize, usize)> = Vec::new();
         for k in 0..n_slots {
-            for &(kk, c) in slot_channel.iter().filter(|&&(kk, _)| kk == k) {
-                let _ = kk;
+            for &(_, c) in slot_channel.iter().filter(|&&(kk, _)| kk == k) {
                 let (b0, w) = (channels[c].pad_start, channels[c].width);
                 match slot_ranges.last_mut() {
                     Some(r) if r.0 == k * n_pad_bins + r.1 && r.1 + r.2 == b0 => r.2 += w,
@@ -416,7 +418,7 @@ impl Kernel {
         let mut block_terms = Vec::new();
         let mut perbin_runs = Vec::new();
         let mut max_block_terms = 0;
-        for (b, &cell_start) in p.blocks.iter().zip(&cell_of_block) {
+        for (bi, (b, &cell_start)) in p.blocks.iter().zip(&cell_of_block).enumerate() {
             let t0 = block_terms.len() as u32;
             let is_linear = |j: &usize| matches!(p.scalar_mods[*j].kind, ScalarKind::Linear);
             let n_linear = b.scalars.clone().filter(is_linear).count() as u32;
@@ -440,6 +442,7 @@ impl Kernel {
             blocks.push(Block {
                 cell_start,
                 width: padded(b.nbins),
+                pad_start: channels[slot_channel[bi].1].pad_start,
                 terms: (t0, block_terms.len() as u32),
                 n_linear,
                 perbins: (r0, perbin_runs.len() as u32),
@@ -807,11 +810,10 @@ impl Kernel {
             let blk = &self.blocks[bi as usize];
             let f = s.block_f[bi as usize];
             let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
-            let bin0 = blk.cell_start % self.n_pad_bins.max(1);
             for (q, &rq) in runs.iter().enumerate() {
                 for o in (0..blk.width / LANES).map(|j| j * LANES) {
                     let c = blk.cell_start + o;
-                    let w = load(&s.w, bin0 + o);
+                    let w = load(&s.w, blk.pad_start + o);
                     let b = load(&s.base, c);
                     let mut others = [1.0; LANES];
                     for (r, &rr) in runs.iter().enumerate() {
