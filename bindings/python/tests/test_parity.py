@@ -119,13 +119,22 @@ def check_inference(pm, m, data):
     cls_obs, cls_exp = pyhf.infer.hypotest(1.0, data, pm, return_expected_set=True)
     h = nextstat.hypotest(1.0, m, data)
     # Near q = 0 (observed or Asimov), CLs depends on sqrt(q) with a finite
-    # slope (~0.8 per unit of sqrt(q)): two tight minimisers that agree to
-    # ~1e-11 in 2·NLL differ by up to ~3e-6 in sqrt(q), hence in CLs. Seen on
-    # random workspace 5: q_asimov = 3.7e-12 here and exactly 0 in pyhf,
-    # CLs 0.9999985 vs 1.0. Away from q = 0 the 1e-6 tolerance applies.
+    # slope (~0.8 per unit of sqrt(q) for the observed CLs, up to ~2.4 for
+    # the -2σ end of the expected band): two tight minimisers that agree to
+    # ~2e-11 in 2·NLL differ by up to ~4.5e-6 in sqrt(q), hence by up to
+    # ~3.6e-6 in CLs and ~1.1e-5 in the band. Seen on random workspace 5,
+    # where the signal has no effect and the true q_asimov is 0: pyhf gets
+    # exactly 0, NextStat 3.7e-12 (CLs 0.9999985) with the first kernel and
+    # 1.2e-11 (band from 0.9999916) after the SIMD kernel rewrite changed the
+    # last bits of the NLL. Away from q = 0 the 1e-6 / 5e-6 tolerances apply.
     near_zero = min(h.q_obs, h.q_asimov) < 1e-9
-    assert h.cls_obs == pytest.approx(float(cls_obs), rel=CLS_RTOL, abs=3e-6 if near_zero else 1e-12)
-    np.testing.assert_allclose(h.cls_exp, np.asarray(cls_exp, dtype=float).ravel(), rtol=CLS_EXP_RTOL, atol=1e-12)
+    assert h.cls_obs == pytest.approx(float(cls_obs), rel=CLS_RTOL, abs=4e-6 if near_zero else 1e-12)
+    np.testing.assert_allclose(
+        h.cls_exp,
+        np.asarray(cls_exp, dtype=float).ravel(),
+        rtol=CLS_EXP_RTOL,
+        atol=1.2e-5 if near_zero else 1e-12,
+    )
 
 
 @pytest.mark.parametrize("setting", list(SETTINGS))

@@ -12,10 +12,13 @@
 //!   weights, code4 α-polynomials) is computed once per parameter, not once
 //!   per modifier.
 //! - Channels are padded to a multiple of [`LANES`] bins, and so is every
-//!   block (one sample in one channel; its padded bins are "cells"). All
-//!   per-bin work is done on fixed-width lane arrays (`[f64; 4]`), which
-//!   the compiler turns into straight-line SIMD code. Padding cells have a
-//!   zero nominal and zero coefficients, so they contribute exactly 0.
+//!   block (one sample in one channel; its padded bins are "cells").
+//!   Per-modifier work is done on fixed-width lane arrays (`[f64; 4]`),
+//!   which the compiler turns into straight-line SIMD code. Padding cells
+//!   have a zero nominal and zero coefficients, so they contribute exactly 0.
+//! - Cells are slot-major: the k-th block of every channel sits in row k at
+//!   its channel's padded bins, so ν and the per-cell products are long
+//!   vector loops over whole rows rather than short loops per block.
 //! - Per-bin parameters (γ of staterror, shapesys, shapefactor) and
 //!   constraint terms come in runs of consecutive parameters, read and
 //!   written as contiguous slices rather than gathered one by one; the
@@ -23,6 +26,10 @@
 //!   may spill into padding.
 //! - histosys and code4 normsys terms are stored parameter-major, so a
 //!   parameter's weights stay in registers while its terms stream through.
+//! - The gradient of a block's normsys factors is F · f'/f, with the ratio
+//!   computed vectorised with the factors, instead of serial prefix/suffix
+//!   products (kept for the linear factors, and for blocks where a factor
+//!   is 0).
 //! - The logarithms go through the vectorisable [`fastmath::ln_slice`].
 //!
 //! A first sweep computes ν and caches per-cell products in the caller's
@@ -30,7 +37,8 @@
 //! 1 − n_b/ν_b back through every modifier. Nothing allocates per
 //! evaluation. Sums are accumulated in lanes and reduced in a fixed order,
 //! and no fused multiply-adds are used, so results do not depend on the
-//! SIMD width (see [`Kernel::nll_grad`]).
+//! SIMD width: the kernel is compiled for the baseline target, AVX2 and
+//! AVX-512 and the best is chosen at run time (see [`Kernel::nll_grad`]).
 
 use std::collections::BTreeMap;
 
@@ -62,7 +70,7 @@ fn hsum(v: Lanes) -> f64 {
 
 /// Product of four lanes in a fixed order.
 #[inline(always)]
-fn hsum_product(v: Lanes) -> f64 {
+fn product_lanes(v: Lanes) -> f64 {
     (v[0] * v[1]) * (v[2] * v[3])
 }
 
@@ -728,7 +736,7 @@ impl Kernel {
                     n4[k] *= s.term_val[c[k] as usize];
                 }
             }
-            let n = hsum_product(n4);
+            let n = product_lanes(n4);
             let f = l * n;
             s.block_n[bi] = n;
             s.block_f[bi] = f;
