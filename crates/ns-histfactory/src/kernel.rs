@@ -115,9 +115,11 @@ struct Block {
     width: usize,
     /// First padded bin of its channel.
     pad_start: usize,
-    /// Range into `block_terms`: the linear factors first, then normsys.
+    /// Range into `block_terms`: the linear factors first, then normsys
+    /// under codes other than 4, then code4 normsys.
     terms: (u32, u32),
     n_linear: u32,
+    n_generic: u32,
     /// Range into `perbin_runs` (first parameter of each per-bin modifier).
     perbins: (u32, u32),
 }
@@ -201,9 +203,11 @@ pub struct Scratch {
     term_val: Vec<f64>,
     term_der: Vec<f64>,
     term_ratio: Vec<f64>,
-    /// product of all scalar factors, and of the normsys ones, per block.
+    /// product of all scalar factors, and of the normsys ones, per block;
+    /// Σ_b w·base·prod · F per block (0 past the last block).
     block_f: Vec<f64>,
     block_n: Vec<f64>,
+    block_g: Vec<f64>,
     /// histosys weights ds1, ds2 per histosys parameter.
     histo_dw: Vec<[f64; 2]>,
     /// suffix products of one block's scalar factors.
@@ -247,6 +251,8 @@ pub(crate) struct Kernel {
     n4_poly: Vec<[Lanes; 6]>,
     /// Coefficients per code4 term (indexed by term id), for |α| ≥ 1.
     n4_coeffs: Vec<NormsysCoeffs>,
+    /// Block of each code4 term (indexed by term id).
+    n4_term_block: Vec<u32>,
     histo_code: InterpCode,
     histo_groups: Vec<HistoGroup>,
     histo_chunks: Vec<HistoChunk>,
@@ -424,19 +430,32 @@ impl Kernel {
         // Blocks with their terms and per-bin parameter runs.
         let mut blocks = Vec::with_capacity(p.blocks.len());
         let mut block_terms = Vec::new();
+        // Block of each code4 term; padding terms point one past the last
+        // block, whose entry of `block_g` stays 0.
+        let mut n4_term_block = vec![p.blocks.len() as u32; n4_coeffs.len()];
         let mut perbin_runs = Vec::new();
         let mut max_block_terms = 0;
         for (bi, (b, &cell_start)) in p.blocks.iter().zip(&cell_of_block).enumerate() {
             let t0 = block_terms.len() as u32;
-            let is_linear = |j: &usize| matches!(p.scalar_mods[*j].kind, ScalarKind::Linear);
-            let n_linear = b.scalars.clone().filter(is_linear).count() as u32;
-            block_terms.extend(b.scalars.clone().filter(is_linear).map(|j| term_of_mod[j]));
-            block_terms.extend(
-                b.scalars
-                    .clone()
-                    .filter(|j| !is_linear(j))
-                    .map(|j| term_of_mod[j]),
-            );
+            // 0: linear, 1: other normsys, 2: code4 normsys (ids below n4).
+            let kind = |j: usize| match p.scalar_mods[j].kind {
+                ScalarKind::Linear => 0,
+                ScalarKind::Normsys(_) if (term_of_mod[j] as usize) < n4_coeffs.len() => 2,
+                ScalarKind::Normsys(_) => 1,
+            };
+            let count = |k: u32| b.scalars.clone().filter(|&j| kind(j) == k).count() as u32;
+            let (n_linear, n_generic) = (count(0), count(1));
+            for k in 0..3 {
+                block_terms.extend(
+                    b.scalars
+                        .clone()
+                        .filter(|&j| kind(j) == k)
+                        .map(|j| term_of_mod[j]),
+                );
+            }
+            for j in b.scalars.clone().filter(|&j| kind(j) == 2) {
+                n4_term_block[term_of_mod[j] as usize] = bi as u32;
+            }
             max_block_terms = max_block_terms.max(b.scalars.len());
             let r0 = perbin_runs.len() as u32;
             for m in &p.perbin_mods[b.perbins.clone()] {
@@ -453,6 +472,7 @@ impl Kernel {
                 pad_start: channels[slot_channel[bi].1].pad_start,
                 terms: (t0, block_terms.len() as u32),
                 n_linear,
+                n_generic,
                 perbins: (r0, perbin_runs.len() as u32),
             });
         }
@@ -536,6 +556,7 @@ impl Kernel {
             n4_groups,
             n4_poly,
             n4_coeffs,
+            n4_term_block,
             histo_code: p.interp.histosys,
             histo_groups,
             histo_chunks,
@@ -579,6 +600,7 @@ impl Kernel {
             term_ratio: vec![0.0; n_terms],
             block_f: vec![1.0; self.blocks.len()],
             block_n: vec![1.0; self.blocks.len()],
+            block_g: vec![0.0; self.blocks.len() + 1],
             histo_dw: vec![[0.0; 2]; self.histo_groups.len()],
             suffix: vec![0.0; self.max_block_terms],
             gauss_term: vec![0.0; ng],
@@ -855,18 +877,39 @@ impl Kernel {
             let (f, n) = (s.block_f[bi], s.block_n[bi]);
             if n != 0.0 && n.is_finite() {
                 // normsys: Π_{i≠j} f_i · f'_j = F · f'_j/f_j, no chain of
-                // products; the linear factors (normfactor, lumi: the ones
-                // that can be 0) by prefix × suffix below, with N.
+                // products (code4 ones per parameter below, from block_g);
+                // the linear factors (normfactor, lumi: the ones that can
+                // be 0) by prefix × suffix, with N.
                 let (linear, normsys) = terms.split_at(blk.n_linear as usize);
                 let g = dot * f;
-                for &t in normsys {
+                s.block_g[bi] = g;
+                for &t in &normsys[..blk.n_generic as usize] {
                     let t = t as usize;
                     s.gpad[self.term_param[t] as usize] += g * s.term_ratio[t];
                 }
                 Self::prefix_suffix_grad(&self.term_param, linear, dot * n, s);
             } else {
+                s.block_g[bi] = 0.0;
                 Self::prefix_suffix_grad(&self.term_param, terms, dot, s);
             }
+        }
+        // code4 normsys, parameter by parameter: Σ_terms G_block · f'/f,
+        // accumulated in registers rather than scattered into the gradient.
+        for g in &self.n4_groups {
+            let t0 = g.first_chunk * LANES;
+            let mut acc = [0.0; LANES];
+            for j in 0..g.n_chunks {
+                let t = t0 + j * LANES;
+                let ratio = load(&s.term_ratio, t);
+                let blocks = &self.n4_term_block[t..t + LANES];
+                for k in 0..LANES {
+                    // G = 0 marks blocks done by prefix × suffix above,
+                    // where f'/f may be infinite.
+                    let g = s.block_g[blocks[k] as usize];
+                    acc[k] += if g == 0.0 { 0.0 } else { g * ratio[k] };
+                }
+            }
+            s.gpad[g.param] += hsum(acc);
         }
         // histosys: ∂NLL/∂α = Σ_cells wpf · (R1·ds1 + R2·ds2).
         for (g, &[ds1, ds2]) in self.histo_groups.iter().zip(&s.histo_dw) {
