@@ -207,3 +207,39 @@ fn zero_poi_gradient_complex() {
         check_point(&model, &data, &x).unwrap_or_else(|e| panic!("[{label}]: {e}"));
     }
 }
+
+/// A normsys factor of exactly 0 (code0 normsys, lo = 0.5, at α = −2): the
+/// kernel's F·f'/f shortcut does not apply to that block and the gradient
+/// must come from the products of the other factors instead.
+#[test]
+fn zero_normsys_factor_gradient() {
+    let spec = r#"{
+      "channels": [{"name": "c", "samples": [
+        {"name": "sig", "data": [3.0, 4.0], "modifiers": [
+          {"name": "mu", "type": "normfactor", "data": null},
+          {"name": "a", "type": "normsys", "data": {"hi": 1.5, "lo": 0.5}},
+          {"name": "b", "type": "normsys", "data": {"hi": 1.2, "lo": 0.9}}]},
+        {"name": "bkg", "data": [10.0, 12.0], "modifiers": [
+          {"name": "b", "type": "normsys", "data": {"hi": 1.1, "lo": 0.8}}]}]}],
+      "observations": [{"name": "c", "data": [12.0, 15.0]}],
+      "measurements": [{"name": "m", "config": {"poi": "mu", "parameters": []}}],
+      "version": "1.0.0"
+    }"#;
+    let interp = ns_histfactory::InterpSettings::parse("normsys=code0,histosys=code0").unwrap();
+    let opts = ns_histfactory::BuildOptions {
+        interp,
+        ..Default::default()
+    };
+    let model = HistFactoryModel::from_json_str(spec, &opts).expect("model");
+    let data = model.observed().clone();
+    let a = model.param_index("a").expect("a");
+    let b = model.param_index("b").expect("b");
+    let mut x = model.suggested_init().to_vec();
+    x[a] = -2.0;
+    x[b] = 0.3;
+    let mut g = vec![0.0; x.len()];
+    model.nll_grad(&data, &x, &mut g, &mut model.new_scratch());
+    // With the signal's factor at 0, ∂NLL/∂a = Σ_b w_b · nominal · μ · f_b · 0.5.
+    assert!(g[a] != 0.0 && g[a].is_finite(), "dNLL/da = {}", g[a]);
+    check_point(&model, &data, &x).unwrap_or_else(|e| panic!("{e}"));
+}
