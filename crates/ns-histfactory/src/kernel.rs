@@ -364,7 +364,8 @@ impl Kernel {
         }
 
         // Scalar terms: code4 normsys grouped by parameter and lane-aligned
-        // first, then the others. Blocks list their terms in modifier order.
+        // first, then the others. Blocks list theirs as linear, other
+        // normsys, code4 normsys, each in modifier order.
         let mut code4_by_param: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for (j, m) in p.scalar_mods.iter().enumerate() {
             if let ScalarKind::Normsys(c) = &m.kind
