@@ -646,7 +646,8 @@ impl Kernel {
         }
     }
 
-    /// Value and derivative of every scalar factor at `x`.
+    /// Value, derivative and f'/f of every scalar factor at `x` (f'/f is
+    /// used for normsys only).
     #[inline(always)]
     fn eval_terms(&self, x: &[f64], s: &mut Scratch) {
         let (val, der, ratio) = (&mut s.term_val, &mut s.term_der, &mut s.term_ratio);
