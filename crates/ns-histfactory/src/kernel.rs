@@ -226,9 +226,13 @@ pub(crate) struct Kernel {
     n_params: usize,
     /// Occupied stretches of the cell rows: (first cell, first padded bin, length).
     slot_ranges: Vec<(usize, usize, usize)>,
-    /// Blocks with scalar factors, and with per-bin factors.
+    /// Blocks with scalar factors, and with more than one per-bin factor.
     term_blocks: Vec<u32>,
     perbin_blocks: Vec<u32>,
+    /// Blocks with exactly one per-bin modifier, merged where consecutive
+    /// in cells, bins and parameters: (first cell, first padded bin, first
+    /// parameter, length). Their factors are plain slice copies.
+    perbin_stretches: Vec<(usize, usize, usize, usize)>,
     n_main: usize,
     n_aux: usize,
     n_pad_bins: usize,
@@ -538,8 +542,34 @@ impl Kernel {
                 .filter(|&b| blocks[b as usize].terms.0 != blocks[b as usize].terms.1)
                 .collect(),
             perbin_blocks: (0..blocks.len() as u32)
-                .filter(|&b| blocks[b as usize].perbins.0 != blocks[b as usize].perbins.1)
+                .filter(|&b| blocks[b as usize].perbins.1 - blocks[b as usize].perbins.0 > 1)
                 .collect(),
+            perbin_stretches: {
+                let mut single: Vec<usize> = (0..blocks.len())
+                    .filter(|&b| blocks[b].perbins.1 - blocks[b].perbins.0 == 1)
+                    .collect();
+                single.sort_by_key(|&b| blocks[b].cell_start);
+                let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
+                // A stretch can grow only past a block without padding.
+                let mut open = false;
+                for b in single {
+                    let blk = &blocks[b];
+                    let run = perbin_runs[blk.perbins.0 as usize] as usize;
+                    match out.last_mut() {
+                        Some(st)
+                            if open
+                                && st.0 + st.3 == blk.cell_start
+                                && st.1 + st.3 == blk.pad_start
+                                && st.2 + st.3 == run =>
+                        {
+                            st.3 += blk.width
+                        }
+                        _ => out.push((blk.cell_start, blk.pad_start, run, blk.width)),
+                    }
+                    open = p.blocks[b].nbins == blk.width;
+                }
+                out
+            },
             slot_ranges,
             n_main: p.observed_main.len(),
             n_aux: p.observed_aux.len(),
@@ -767,6 +797,9 @@ impl Kernel {
             s.fcell[blk.cell_start..blk.cell_start + blk.width].fill(f);
         }
         // Per-bin factors; blocks without any keep prod = 1.
+        for &(c, _, r, len) in &self.perbin_stretches {
+            s.prod[c..c + len].copy_from_slice(&s.xpad[r..r + len]);
+        }
         for &bi in &self.perbin_blocks {
             let blk = &self.blocks[bi as usize];
             let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
@@ -838,6 +871,14 @@ impl Kernel {
         }
         // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r. Padding lanes
         // have base = 0 and add exactly 0 to the neighbouring parameters.
+        for &(c, b, r, len) in &self.perbin_stretches {
+            let (w, base) = (&s.w[b..b + len], &s.base[c..c + len]);
+            let fcell = &s.fcell[c..c + len];
+            let g = &mut s.gpad[r..r + len];
+            for i in 0..len {
+                g[i] += w[i] * base[i] * fcell[i];
+            }
+        }
         for &bi in &self.perbin_blocks {
             let blk = &self.blocks[bi as usize];
             let f = s.block_f[bi as usize];
