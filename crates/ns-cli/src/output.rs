@@ -62,6 +62,15 @@ pub fn nums(v: &[f64]) -> serde_json::Value {
     serde_json::Value::Array(v.iter().map(|&x| num(x)).collect())
 }
 
+/// The `failed_fits` array of the JSON schemas: which fit failed and how.
+pub fn failed_fits(fits: &[(&'static str, ns_core::FitStatus)]) -> serde_json::Value {
+    serde_json::Value::Array(
+        fits.iter()
+            .map(|(n, s)| serde_json::json!({"fit": n, "status": s.as_str()}))
+            .collect(),
+    )
+}
+
 /// Convert an inference error into an `anyhow` error with context.
 pub fn infer_err(what: &str, e: ns_infer::InferError) -> anyhow::Error {
     anyhow::anyhow!("{what}: {e}")

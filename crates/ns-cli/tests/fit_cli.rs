@@ -1,17 +1,12 @@
 //! `nextstat fit` / `inspect` end to end: JSON schema, stdin, options, and a
 //! clear one-line error with non-zero exit for each kind of bad input.
 
+mod common;
+
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
-}
+use common::fixture;
 
 fn run(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_nextstat"))

@@ -1,18 +1,13 @@
 //! CLI tests of the inference commands: JSON schemas, values against the
 //! pyhf goldens, reproducibility across --threads, and one-line errors.
 
+mod common;
+
 use std::path::PathBuf;
 use std::process::Command;
 
+use common::fixture;
 use serde_json::Value;
-
-fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
-        .display()
-        .to_string()
-}
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_nextstat"))

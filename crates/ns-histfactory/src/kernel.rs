@@ -95,7 +95,7 @@ fn padded(n: usize) -> usize {
     n.div_ceil(LANES) * LANES
 }
 
-/// One channel: real and padded bin ranges and its blocks.
+/// One channel: its real and padded bin ranges.
 #[derive(Debug, Clone)]
 struct Channel {
     bin_start: usize,
@@ -103,8 +103,6 @@ struct Channel {
     pad_start: usize,
     /// Padded width (a multiple of LANES).
     width: usize,
-    /// Its blocks (consecutive).
-    blocks: (u32, u32),
 }
 
 /// One sample in one channel.
@@ -320,7 +318,6 @@ impl Kernel {
                 nbins: ch.nbins,
                 pad_start,
                 width,
-                blocks: (0, 0),
             });
             pad_start += width;
         }
@@ -330,6 +327,7 @@ impl Kernel {
         // per-cell products are long vector loops over whole rows instead
         // of short loops per block.
         let mut slot_channel = Vec::with_capacity(p.blocks.len());
+        let mut first_block: Vec<Option<usize>> = vec![None; channels.len()];
         let mut last_channel = 0;
         for (bi, b) in p.blocks.iter().enumerate() {
             let c = channels
@@ -338,11 +336,8 @@ impl Kernel {
                 .expect("block starts at a channel");
             assert!(c >= last_channel, "blocks are grouped by channel");
             last_channel = c;
-            if channels[c].blocks.1 == 0 {
-                channels[c].blocks.0 = bi as u32;
-            }
-            channels[c].blocks.1 = bi as u32 + 1;
-            slot_channel.push(((bi as u32 - channels[c].blocks.0) as usize, c));
+            let first = *first_block[c].get_or_insert(bi);
+            slot_channel.push((bi - first, c));
         }
         let n_slots = slot_channel.iter().map(|&(k, _)| k + 1).max().unwrap_or(0);
         let n_cells = n_slots * n_pad_bins;

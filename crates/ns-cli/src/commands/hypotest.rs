@@ -7,7 +7,7 @@ use ns_infer::TestStatistic;
 use serde_json::json;
 
 use crate::common::{FitArgs, ModelArgs, OutputArgs};
-use crate::output::{emit, infer_err, num, nums};
+use crate::output::{emit, failed_fits, infer_err, num, nums};
 
 #[derive(Debug, Args)]
 pub struct HypotestCmd {
@@ -51,7 +51,7 @@ pub fn run(cmd: HypotestCmd) -> Result<()> {
         "qmu_obs": num(r.q_obs),
         "qmu_asimov": num(r.q_asimov),
         "muhat": num(r.muhat),
-        "failed_fits": r.failed_fits.iter().map(|(n, s)| json!({"fit": n, "status": s.as_str()})).collect::<Vec<_>>(),
+        "failed_fits": failed_fits(&r.failed_fits),
     });
     emit(&cmd.out, &value, || {
         let mut t = format!(
@@ -110,7 +110,7 @@ pub fn run_significance(cmd: SignificanceCmd) -> Result<()> {
         "q0_obs": num(r.q0_obs),
         "q0_asimov": num(r.q0_asimov),
         "muhat": num(r.muhat),
-        "failed_fits": r.failed_fits.iter().map(|(n, s)| json!({"fit": n, "status": s.as_str()})).collect::<Vec<_>>(),
+        "failed_fits": failed_fits(&r.failed_fits),
     });
     emit(&cmd.out, &value, || {
         let mut t = format!(

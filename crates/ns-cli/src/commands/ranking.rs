@@ -7,7 +7,7 @@ use ns_core::Model;
 use serde_json::json;
 
 use crate::common::{FitArgs, ModelArgs, OutputArgs, ParallelArgs};
-use crate::output::{emit, infer_err, num, progress_bar};
+use crate::output::{emit, failed_fits, infer_err, num, progress_bar};
 
 #[derive(Debug, Args)]
 pub struct RankingCmd {
@@ -53,7 +53,7 @@ pub fn run(cmd: RankingCmd) -> Result<()> {
             "impact_down": num(i.impact_down),
             "prefit_impact_up": opt(i.prefit_impact_up),
             "prefit_impact_down": opt(i.prefit_impact_down),
-            "failed_fits": i.failed_fits.iter().map(|(n, s)| json!({"fit": n, "status": s.as_str()})).collect::<Vec<_>>(),
+            "failed_fits": failed_fits(&i.failed_fits),
         })).collect::<Vec<_>>(),
     });
     emit(&cmd.out, &value, || {

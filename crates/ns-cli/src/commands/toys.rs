@@ -9,7 +9,7 @@ use ns_infer::{TestStatistic, ToyOptions};
 use serde_json::json;
 
 use crate::common::{FitArgs, ModelArgs, OutputArgs, ParallelArgs};
-use crate::output::{emit, infer_err, num, nums, progress_bar};
+use crate::output::{emit, failed_fits, infer_err, num, nums, progress_bar};
 
 #[derive(Debug, Args)]
 pub struct ToysCmd {
@@ -101,7 +101,7 @@ pub fn run(cmd: ToysCmd) -> Result<()> {
         "seed": cmd.seed,
         "n_failed_sb": r.sb.n_failed,
         "n_failed_b": r.b.n_failed,
-        "failed_fits": r.failed_fits.iter().map(|(n, s)| json!({"fit": n, "status": s.as_str()})).collect::<Vec<_>>(),
+        "failed_fits": failed_fits(&r.failed_fits),
     });
     emit(&cmd.out, &value, || {
         let mut t = format!(
