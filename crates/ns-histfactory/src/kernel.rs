@@ -147,6 +147,20 @@ struct HistoChunk {
     rows: [Lanes; 2],
 }
 
+/// Consecutive blocks (in cells and in padded bins) whose scalar factors
+/// are all linear (normfactor, lumi) on the same parameters, such as a
+/// signal normalised by the POI in every channel: their factor is one
+/// product, filled over the whole stretch, and its gradient one dot
+/// product over the stretch instead of one per block.
+#[derive(Debug, Clone)]
+struct LinearGroup {
+    cell: usize,
+    bin: usize,
+    len: usize,
+    /// Range into `linear_group_params`.
+    params: (u32, u32),
+}
+
 /// Constraints on consecutive parameters with consecutive auxiliary data;
 /// their widths (1/σ or τ) are `coef[start..start+len]`.
 #[derive(Debug, Clone, Copy)]
@@ -191,9 +205,8 @@ pub struct Scratch {
     base: Vec<f64>,
     /// product of per-bin factors, per cell (1 for blocks without any).
     prod: Vec<f64>,
-    /// w · prod · (block scalar), and w · prod · base, per cell.
+    /// w · prod · (block scalar), per cell.
     wpf: Vec<f64>,
-    dotc: Vec<f64>,
     /// the block's scalar factor, per cell (1 for blocks without any).
     fcell: Vec<f64>,
     /// value, derivative and log-derivative f'/f of every scalar factor
@@ -224,8 +237,11 @@ pub(crate) struct Kernel {
     n_params: usize,
     /// Occupied stretches of the cell rows: (first cell, first padded bin, length).
     slot_ranges: Vec<(usize, usize, usize)>,
-    /// Blocks with scalar factors, and with more than one per-bin factor.
+    /// Blocks with a normsys factor, and with more than one per-bin factor.
     term_blocks: Vec<u32>,
+    /// Blocks whose scalar factors are all linear, merged into stretches.
+    linear_groups: Vec<LinearGroup>,
+    linear_group_params: Vec<u32>,
     perbin_blocks: Vec<u32>,
     /// Blocks with exactly one per-bin modifier, merged where consecutive
     /// in cells, bins and parameters: (first cell, first padded bin, first
@@ -531,11 +547,55 @@ impl Kernel {
         let (gauss_runs, gauss_inv_sigma) = runs(&gauss);
         let (pois_runs, pois_tau) = runs(&pois);
 
+        // Blocks whose factors are all linear, merged along their rows
+        // where the next block starts where the last ended, in cells and
+        // bins, and has the same parameters. Padding cells in between
+        // have base 0 and add nothing.
+        let linear_only = |b: &Block| b.terms.0 != b.terms.1 && b.n_linear == b.terms.1 - b.terms.0;
+        let params_of = |b: &Block| -> Vec<u32> {
+            block_terms[b.terms.0 as usize..b.terms.1 as usize]
+                .iter()
+                .map(|&t| term_param[t as usize])
+                .collect()
+        };
+        let mut linear_blocks: Vec<&Block> = blocks.iter().filter(|b| linear_only(b)).collect();
+        linear_blocks.sort_by_key(|b| b.cell_start);
+        let mut linear_groups: Vec<LinearGroup> = Vec::new();
+        let mut linear_group_params: Vec<u32> = Vec::new();
+        for b in linear_blocks {
+            let params = params_of(b);
+            match linear_groups.last_mut() {
+                Some(g)
+                    if g.cell + g.len == b.cell_start
+                        && g.bin + g.len == b.pad_start
+                        && linear_group_params[g.params.0 as usize..g.params.1 as usize]
+                            == params[..] =>
+                {
+                    g.len += b.width
+                }
+                _ => {
+                    let p0 = linear_group_params.len() as u32;
+                    linear_group_params.extend(&params);
+                    linear_groups.push(LinearGroup {
+                        cell: b.cell_start,
+                        bin: b.pad_start,
+                        len: b.width,
+                        params: (p0, linear_group_params.len() as u32),
+                    });
+                }
+            }
+        }
+
         Self {
             n_params: p.names.len(),
             term_blocks: (0..blocks.len() as u32)
-                .filter(|&b| blocks[b as usize].terms.0 != blocks[b as usize].terms.1)
+                .filter(|&b| {
+                    let b = &blocks[b as usize];
+                    b.terms.0 != b.terms.1 && !linear_only(b)
+                })
                 .collect(),
+            linear_groups,
+            linear_group_params,
             perbin_blocks: (0..blocks.len() as u32)
                 .filter(|&b| blocks[b as usize].perbins.1 - blocks[b as usize].perbins.0 > 1)
                 .collect(),
@@ -619,7 +679,6 @@ impl Kernel {
             base: self.nominal_cells.clone(),
             prod: vec![1.0; self.n_cells],
             wpf: vec![0.0; self.n_cells],
-            dotc: vec![0.0; self.n_cells],
             fcell: vec![1.0; self.n_cells],
             term_val: vec![0.0; n_terms],
             term_der: vec![0.0; n_terms],
@@ -650,7 +709,6 @@ impl Kernel {
             && s.base.len() == self.n_cells
             && s.prod.len() == self.n_cells
             && s.wpf.len() == self.n_cells
-            && s.dotc.len() == self.n_cells
             && s.fcell.len() == self.n_cells
             && s.term_val.len() == self.term_param.len()
             && s.term_der.len() == self.term_param.len()
@@ -791,6 +849,13 @@ impl Kernel {
             s.block_f[bi] = f;
             s.fcell[blk.cell_start..blk.cell_start + blk.width].fill(f);
         }
+        for g in &self.linear_groups {
+            let mut f = 1.0;
+            for &p in &self.linear_group_params[g.params.0 as usize..g.params.1 as usize] {
+                f *= x[p as usize];
+            }
+            s.fcell[g.cell..g.cell + g.len].fill(f);
+        }
         // Per-bin factors; blocks without any keep prod = 1.
         for &(c, _, r, len) in &self.perbin_stretches {
             s.prod[c..c + len].copy_from_slice(&s.xpad[r..r + len]);
@@ -847,21 +912,63 @@ impl Kernel {
         }
     }
 
+    /// As [`Self::prefix_suffix_grad`] for a product of parameters (every
+    /// factor linear: value x, derivative 1).
+    #[inline(always)]
+    fn linear_product_grad(params: &[u32], scale: f64, s: &mut Scratch) {
+        if let [p] = *params {
+            s.gpad[p as usize] += scale;
+            return;
+        }
+        let suffix = &mut s.suffix[..params.len()];
+        let mut acc = 1.0;
+        for (j, &p) in params.iter().enumerate().rev() {
+            suffix[j] = acc;
+            acc *= s.xpad[p as usize];
+        }
+        let mut prefix = scale;
+        for (j, &p) in params.iter().enumerate() {
+            s.gpad[p as usize] += prefix * suffix[j];
+            prefix *= s.xpad[p as usize];
+        }
+    }
+
+    /// Σ w·prod·base over `len` cells from `cell` (bins from `bin`), in
+    /// lanes reduced in a fixed order; `len` is a multiple of LANES.
+    #[inline(always)]
+    fn stretch_dot(s: &Scratch, cell: usize, bin: usize, len: usize) -> f64 {
+        let (w, prod, base) = (
+            &s.w[bin..bin + len],
+            &s.prod[cell..cell + len],
+            &s.base[cell..cell + len],
+        );
+        let mut acc = [0.0; LANES];
+        for ((w, p), b) in w
+            .chunks_exact(LANES)
+            .zip(prod.chunks_exact(LANES))
+            .zip(base.chunks_exact(LANES))
+        {
+            for k in 0..LANES {
+                acc[k] += w[k] * p[k] * b[k];
+            }
+        }
+        hsum(acc)
+    }
+
     /// Second sweep: accumulate ∂NLL/∂x of the main term into `s.gpad`,
     /// from w = ∂NLL/∂ν in `s.w`.
     #[inline(always)]
     fn backward(&self, s: &mut Scratch) {
-        for &(c0, b0, len) in &self.slot_ranges {
-            let w = &s.w[b0..b0 + len];
-            let base = &s.base[c0..c0 + len];
-            let prod = &s.prod[c0..c0 + len];
-            let fcell = &s.fcell[c0..c0 + len];
-            let wpf = &mut s.wpf[c0..c0 + len];
-            let dotc = &mut s.dotc[c0..c0 + len];
-            for i in 0..len {
-                let wp = w[i] * prod[i];
-                wpf[i] = wp * fcell[i];
-                dotc[i] = wp * base[i];
+        // w · prod · f per cell, for histosys.
+        if !self.histo_groups.is_empty() {
+            for &(c0, b0, len) in &self.slot_ranges {
+                let w = &s.w[b0..b0 + len];
+                let prod = &s.prod[c0..c0 + len];
+                let fcell = &s.fcell[c0..c0 + len];
+                let wpf = &mut s.wpf[c0..c0 + len];
+                for i in 0..len {
+                    wpf[i] = w[i] * prod[i] * fcell[i];
+                }
             }
         }
         // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r. Padding lanes
@@ -876,13 +983,13 @@ impl Kernel {
         }
         for &bi in &self.perbin_blocks {
             let blk = &self.blocks[bi as usize];
-            let f = s.block_f[bi as usize];
             let runs = &self.perbin_runs[blk.perbins.0 as usize..blk.perbins.1 as usize];
             for (q, &rq) in runs.iter().enumerate() {
                 for o in (0..blk.width / LANES).map(|j| j * LANES) {
                     let c = blk.cell_start + o;
                     let w = load(&s.w, blk.pad_start + o);
                     let b = load(&s.base, c);
+                    let f = load(&s.fcell, c);
                     let mut others = [1.0; LANES];
                     for (r, &rr) in runs.iter().enumerate() {
                         if r != q {
@@ -894,23 +1001,21 @@ impl Kernel {
                     }
                     let mut g = load(&s.gpad, rq as usize + o);
                     for k in 0..LANES {
-                        g[k] += w[k] * b[k] * f * others[k];
+                        g[k] += w[k] * b[k] * f[k] * others[k];
                     }
                     store(&mut s.gpad, rq as usize + o, g);
                 }
             }
         }
         // Scalar factors: ∂ν/∂θ_j = f'_j Π_{i≠j} f_i Σ_b w·base·prod.
+        for g in &self.linear_groups {
+            let dot = Self::stretch_dot(s, g.cell, g.bin, g.len);
+            let params = &self.linear_group_params[g.params.0 as usize..g.params.1 as usize];
+            Self::linear_product_grad(params, dot, s);
+        }
         for &bi in &self.term_blocks {
             let (bi, blk) = (bi as usize, &self.blocks[bi as usize]);
-            let mut dot = [0.0; LANES];
-            for o in (0..blk.width / LANES).map(|j| j * LANES) {
-                let d = load(&s.dotc, blk.cell_start + o);
-                for k in 0..LANES {
-                    dot[k] += d[k];
-                }
-            }
-            let dot = hsum(dot);
+            let dot = Self::stretch_dot(s, blk.cell_start, blk.pad_start, blk.width);
             let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
             let (f, n) = (s.block_f[bi], s.block_n[bi]);
             if n != 0.0 && n.is_finite() {
