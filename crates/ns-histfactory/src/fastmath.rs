@@ -9,8 +9,9 @@
 //! degree-7 minimax polynomial. Its error is below one ulp. Unlike fdlibm it
 //! has no branches on the normal path (the exponent is extracted with
 //! integer arithmetic, the small-|f| shortcuts are dropped), so a loop over
-//! a slice compiles to SIMD code. Zero, negative, subnormal, infinite and
-//! NaN inputs are detected and handed to `f64::ln`.
+//! a slice compiles to SIMD code. Callers check [`is_normal_positive`] in
+//! the same loop and hand zero, negative, subnormal, infinite and NaN
+//! inputs to `f64::ln` afterwards.
 //!
 //! No fused multiply-adds are used, so the result is bit-identical however
 //! wide the vector unit is.
@@ -38,9 +39,10 @@ const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
 const MAGIC_BITS: u64 = 0x4330_0000_0000_0000;
 const MAGIC_MINUS_BIAS: f64 = 4_503_599_627_370_496.0 + 1023.0;
 
-/// ln x for a positive normal finite x; garbage otherwise.
+/// ln x for a positive normal finite x; garbage otherwise (check with
+/// [`is_normal_positive`] and fall back to `f64::ln`).
 #[inline(always)]
-fn ln_normal(x: f64) -> f64 {
+pub(crate) fn ln_normal(x: f64) -> f64 {
     let bits = x.to_bits();
     let shifted = bits.wrapping_add(SHIFT);
     let exp_field = shifted >> 52;
@@ -59,31 +61,24 @@ fn ln_normal(x: f64) -> f64 {
 }
 
 #[inline(always)]
-fn is_normal_positive(x: f64) -> bool {
+pub(crate) fn is_normal_positive(x: f64) -> bool {
     (f64::MIN_POSITIVE..=f64::MAX).contains(&x)
-}
-
-/// ln of every element of `x` into `out` (same length), within one ulp of
-/// the correctly rounded value; a plain loop the compiler vectorises.
-#[inline(always)]
-pub(crate) fn ln_slice(x: &[f64], out: &mut [f64]) {
-    let mut all_normal = true;
-    for (o, &v) in out.iter_mut().zip(x) {
-        *o = ln_normal(v);
-        all_normal &= is_normal_positive(v);
-    }
-    if !all_normal {
-        for (o, &v) in out.iter_mut().zip(x) {
-            if !is_normal_positive(v) {
-                *o = v.ln();
-            }
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// As the kernel uses it: the fast path where it applies, libm elsewhere.
+    fn ln_slice(x: &[f64], out: &mut [f64]) {
+        for (o, &v) in out.iter_mut().zip(x) {
+            *o = if is_normal_positive(v) {
+                ln_normal(v)
+            } else {
+                v.ln()
+            };
+        }
+    }
 
     fn ln(x: f64) -> f64 {
         let mut out = [0.0];

@@ -30,7 +30,12 @@
 //!   computed vectorised with the factors, instead of serial prefix/suffix
 //!   products (kept for the linear factors, and for blocks where a factor
 //!   is 0).
-//! - The logarithms go through the vectorisable [`fastmath::ln_slice`].
+//! - Blocks whose scalar factors are all linear (a POI normfactor on the
+//!   signal of every channel, say) are merged into stretches of cells with
+//!   one product and one gradient dot product per stretch.
+//! - The NLL terms (main bins and each run of Poisson constraints) are
+//!   single branch-free passes, the logarithm ([`fastmath::ln_normal`])
+//!   and the division of the gradient included, which vectorise.
 //!
 //! A first sweep computes ν and caches per-cell products in the caller's
 //! scratch; for the gradient a second sweep pushes w_b = ∂NLL/∂ν_b =
@@ -199,7 +204,6 @@ pub struct Scratch {
     nu: Vec<f64>,
     n_pad: Vec<f64>,
     w: Vec<f64>,
-    ln_nu: Vec<f64>,
     main_term: Vec<f64>,
     /// nominal + histosys shift, per cell.
     base: Vec<f64>,
@@ -223,11 +227,8 @@ pub struct Scratch {
     histo_dw: Vec<[f64; 2]>,
     /// suffix products of one block's scalar factors.
     suffix: Vec<f64>,
-    /// per Gaussian constraint: ½z² ; per Poisson: rate, ln rate, datum, term.
+    /// per Gaussian constraint: ½z² ; per Poisson: its term.
     gauss_term: Vec<f64>,
-    pois_rate: Vec<f64>,
-    pois_ln: Vec<f64>,
-    pois_aux: Vec<f64>,
     pois_term: Vec<f64>,
 }
 
@@ -674,7 +675,6 @@ impl Kernel {
                 }
             ],
             w: vec![0.0; self.n_pad_bins],
-            ln_nu: vec![0.0; self.n_pad_bins],
             main_term: vec![0.0; self.n_pad_bins],
             base: self.nominal_cells.clone(),
             prod: vec![1.0; self.n_cells],
@@ -689,9 +689,6 @@ impl Kernel {
             histo_dw: vec![[0.0; 2]; self.histo_groups.len()],
             suffix: vec![0.0; self.max_block_terms],
             gauss_term: vec![0.0; ng],
-            pois_rate: vec![0.0; np],
-            pois_ln: vec![0.0; np],
-            pois_aux: vec![0.0; np],
             pois_term: vec![0.0; np],
         }
     }
@@ -1086,11 +1083,12 @@ impl Kernel {
     }
 
     /// Σ_b [ν − n ln ν] + Σ lnΓ(n+1) over the padded bins (padding has
-    /// ν = n = 0 and adds 0); with `grad`, also w_b = 1 − n_b/ν_b.
-    /// +∞ if a bin with data has ν ≤ 0. Plain loops over slices, which the
-    /// compiler vectorises (the log included).
+    /// ν = n = 0 and adds 0); with `GRAD`, also w_b = 1 − n_b/ν_b.
+    /// +∞ if a bin with data has ν ≤ 0. One branch-free pass that the
+    /// compiler vectorises, the logarithm included; the rare ν outside
+    /// the normal range is redone with `f64::ln` afterwards.
     #[inline(always)]
-    fn main_nll(&self, data: &Data, s: &mut Scratch, grad: bool) -> f64 {
+    fn main_nll<const GRAD: bool>(&self, data: &Data, s: &mut Scratch) -> f64 {
         let n: &[f64] = if self.identity_bins {
             data.main()
         } else {
@@ -1100,32 +1098,44 @@ impl Kernel {
             }
             &s.n_pad
         };
-        fastmath::ln_slice(&s.nu, &mut s.ln_nu);
-        let mut bad = false;
-        for ((t, (&nu, &n)), &l) in s
-            .main_term
-            .iter_mut()
-            .zip(s.nu.iter().zip(n))
-            .zip(s.ln_nu.iter())
-        {
-            *t = if n == 0.0 { nu } else { nu - n * l };
-            bad |= n != 0.0 && (nu <= 0.0 || nu.is_nan());
+        let len = s.nu.len();
+        let (nu, n) = (&s.nu[..len], &n[..len]);
+        let term = &mut s.main_term[..len];
+        let w = &mut s.w[..len];
+        let (mut bad, mut all_normal) = (false, true);
+        for i in 0..len {
+            let (v, c) = (nu[i], n[i]);
+            all_normal &= fastmath::is_normal_positive(v);
+            // No select on n = 0 (n·ln ν is then 0, ln ν being finite for
+            // a normal ν; the others are redone below): with one, the
+            // compiler branches around the logarithm and stops vectorising.
+            term[i] = v - c * fastmath::ln_normal(v);
+            bad |= (c != 0.0) & (v <= 0.0 || v.is_nan());
+            if GRAD {
+                w[i] = if c == 0.0 { 1.0 } else { 1.0 - c / v };
+            }
         }
         if bad {
             return f64::INFINITY;
         }
-        if grad {
-            for ((w, &nu), &n) in s.w.iter_mut().zip(&s.nu).zip(n) {
-                *w = if n == 0.0 { 1.0 } else { 1.0 - n / nu };
+        if !all_normal {
+            for i in 0..len {
+                if !fastmath::is_normal_positive(nu[i]) {
+                    term[i] = if n[i] == 0.0 {
+                        nu[i]
+                    } else {
+                        nu[i] - n[i] * nu[i].ln()
+                    };
+                }
             }
         }
-        sum_lanes(&s.main_term) + data.lgamma_main()
+        sum_lanes(term) + data.lgamma_main()
     }
 
-    /// −Σ constraint log-densities; with `grad`, adds their gradient to
-    /// `s.gpad`.
+    /// −Σ constraint log-densities; with `GRAD`, adds their gradient to
+    /// `s.gpad`. One pass per run of constraints.
     #[inline(always)]
-    fn constraint_nll(&self, data: &Data, s: &mut Scratch, grad: bool) -> f64 {
+    fn constraint_nll<const GRAD: bool>(&self, data: &Data, s: &mut Scratch) -> f64 {
         let aux = data.aux();
         let lgamma_aux = data.lgamma_aux();
         // Gaussian: ½z², z = (a − θ)/σ.
@@ -1134,52 +1144,49 @@ impl Kernel {
             let a = &aux[r.aux..r.aux + r.len];
             let inv = &self.gauss_inv_sigma[r.start..r.start + r.len];
             let out = &mut s.gauss_term[r.start..r.start + r.len];
+            let g = &mut s.gpad[r.param..r.param + r.len];
             for i in 0..r.len {
                 let z = (a[i] - x[i]) * inv[i];
                 out[i] = 0.5 * z * z;
-            }
-            if grad {
-                let g = &mut s.gpad[r.param..r.param + r.len];
-                for i in 0..r.len {
+                if GRAD {
                     g[i] -= (a[i] - x[i]) * inv[i] * inv[i];
                 }
             }
         }
-        // Poisson(a | γτ), continuous Γ as pyhf.
+        // Poisson(a | γτ), continuous Γ as pyhf: lnΓ(a+1) + γτ − a ln γτ.
+        let mut all_normal = true;
         for r in &self.pois_runs {
             let x = &s.xpad[r.param..r.param + r.len];
             let tau = &self.pois_tau[r.start..r.start + r.len];
-            let rate = &mut s.pois_rate[r.start..r.start + r.len];
+            let a = &aux[r.aux..r.aux + r.len];
+            let lg = &lgamma_aux[r.aux..r.aux + r.len];
+            let term = &mut s.pois_term[r.start..r.start + r.len];
+            let g = &mut s.gpad[r.param..r.param + r.len];
             for i in 0..r.len {
-                rate[i] = x[i] * tau[i];
-            }
-            s.pois_aux[r.start..r.start + r.len].copy_from_slice(&aux[r.aux..r.aux + r.len]);
-            s.pois_term[r.start..r.start + r.len]
-                .copy_from_slice(&lgamma_aux[r.aux..r.aux + r.len]);
-        }
-        fastmath::ln_slice(&s.pois_rate, &mut s.pois_ln);
-        for (((t, &r), &l), &a) in s
-            .pois_term
-            .iter_mut()
-            .zip(&s.pois_rate)
-            .zip(&s.pois_ln)
-            .zip(&s.pois_aux)
-        {
-            let xlogy = if a == 0.0 { 0.0 } else { a * l };
-            *t += r - xlogy;
-        }
-        if grad {
-            for r in &self.pois_runs {
-                let tau = &self.pois_tau[r.start..r.start + r.len];
-                let rate = &s.pois_rate[r.start..r.start + r.len];
-                let a = &s.pois_aux[r.start..r.start + r.len];
-                let g = &mut s.gpad[r.param..r.param + r.len];
-                for i in 0..r.len {
+                let rate = x[i] * tau[i];
+                all_normal &= fastmath::is_normal_positive(rate);
+                // a ln(γτ) without a select on a = 0, as in `main_nll`.
+                term[i] = lg[i] + (rate - a[i] * fastmath::ln_normal(rate));
+                if GRAD {
                     g[i] += if a[i] == 0.0 {
                         tau[i]
                     } else {
-                        tau[i] * (1.0 - a[i] / rate[i])
+                        tau[i] * (1.0 - a[i] / rate)
                     };
+                }
+            }
+        }
+        if !all_normal {
+            for r in &self.pois_runs {
+                for i in 0..r.len {
+                    let (rate, a) = (
+                        s.xpad[r.param + i] * self.pois_tau[r.start + i],
+                        aux[r.aux + i],
+                    );
+                    if !fastmath::is_normal_positive(rate) {
+                        let xlogy = if a == 0.0 { 0.0 } else { a * rate.ln() };
+                        s.pois_term[r.start + i] = lgamma_aux[r.aux + i] + (rate - xlogy);
+                    }
                 }
             }
         }
@@ -1263,21 +1270,21 @@ impl Kernel {
     #[inline(always)]
     fn nll_body(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
         self.forward(x, s);
-        let v = self.main_nll(data, s, false) + self.constraint_nll(data, s, false);
+        let v = self.main_nll::<false>(data, s) + self.constraint_nll::<false>(data, s);
         if v.is_nan() { f64::INFINITY } else { v }
     }
 
     #[inline(always)]
     fn nll_grad_body(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
         self.forward(x, s);
-        let main = self.main_nll(data, s, true);
+        let main = self.main_nll::<true>(data, s);
         if !main.is_finite() {
             grad.iter_mut().for_each(|g| *g = 0.0);
             return f64::INFINITY;
         }
         s.gpad.iter_mut().for_each(|g| *g = 0.0);
         self.backward(s);
-        let v = main + self.constraint_nll(data, s, true);
+        let v = main + self.constraint_nll::<true>(data, s);
         grad.copy_from_slice(&s.gpad[..self.n_params]);
         if v.is_nan() { f64::INFINITY } else { v }
     }

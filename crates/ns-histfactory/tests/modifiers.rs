@@ -768,3 +768,79 @@ fn negative_sample_yields_are_legal() {
     assert_vec_close(&m.expected_data(&x, false), &[17.0, 37.5], "ν");
     assert_close(nll_observed(&m, &x), pois(18, 17.0) + pois(36, 37.5), "NLL");
 }
+
+/// Expected rates of 0 and below the normal range, where the kernel's
+/// vectorised logarithm does not apply and it falls back to `f64::ln`:
+/// a bin with ν = 0 and n = 0 adds 0 and ∂/∂ν = 1; a subnormal ν with data
+/// gets ν − n ln ν exactly; a Poisson constraint with auxdatum 0 adds γτ.
+#[test]
+fn zero_and_subnormal_rates() {
+    let json = ws(
+        r#"{"name": "bkg", "data": [50.0, 0.0],
+            "modifiers": [{"name": "ss", "type": "shapesys", "data": [5.0, 0.0]}]},
+           {"name": "sig", "data": [5.0, 2.0],
+            "modifiers": [{"name": "mu", "type": "normfactor", "data": null}]}"#,
+        "[55, 0]",
+        "mu",
+        "",
+    );
+    let m = build(&json, InterpSettings::default());
+    assert_eq!(m.param_names(), ["mu", "ss[0]", "ss[1]"]);
+    // τ = (50/5)² = 100.
+    let aux = m.observed().aux().to_vec();
+    assert_eq!(aux[0], 100.0);
+    let check = |main: [f64; 2], aux0: f64, mu: f64, want_nll: f64, want_dmu: Option<f64>| {
+        let data = m.data_from_vec(&[main[0], main[1], aux0, aux[1]]).unwrap();
+        let x = at(&m, &[("mu", mu), ("ss[0]", 1.1)]);
+        let mut s = m.new_scratch();
+        let v = m.nll(&data, &x, &mut s);
+        let mut g = vec![0.0; 3];
+        let vg = m.nll_grad(&data, &x, &mut g, &mut s);
+        assert_eq!(v.to_bits(), vg.to_bits(), "nll vs nll_grad");
+        assert_close(v, want_nll, &format!("NLL at mu = {mu:e}, n = {main:?}"));
+        if let Some(d) = want_dmu {
+            assert_close(g[0], d, &format!("dNLL/dmu at mu = {mu:e}"));
+        }
+    };
+    let nu0 = |mu: f64| 5.0 * mu + 50.0 * 1.1;
+    // Poisson(100 | 1.1·100), and the fixed γ of the empty bin: τ = 1,
+    // auxdatum 1, rate 1.
+    let constraint = pois(100, 110.0) + pois(1, 1.0);
+    // ν₁ = 0, n₁ = 0: the bin adds 0; ∂NLL/∂μ = 5(1 − 55/ν₀) + 2·1.
+    check(
+        [55.0, 0.0],
+        100.0,
+        0.0,
+        pois(55, nu0(0.0)) + constraint,
+        Some(5.0 * (1.0 - 55.0 / nu0(0.0)) + 2.0),
+    );
+    // ν₁ = 2e-310 (subnormal), n₁ = 0 and n₁ = 3.
+    let tiny = 1e-310;
+    check(
+        [55.0, 0.0],
+        100.0,
+        tiny,
+        pois(55, nu0(tiny)) + 2.0 * tiny + constraint,
+        Some(5.0 * (1.0 - 55.0 / nu0(tiny)) + 2.0),
+    );
+    check(
+        [55.0, 3.0],
+        100.0,
+        tiny,
+        pois(55, nu0(tiny)) + pois(3, 2.0 * tiny) + constraint,
+        None,
+    );
+    // Auxdatum 0 (as a toy may draw): the constraint term is γτ alone and
+    // its derivative τ.
+    let data = m.data_from_vec(&[55.0, 0.0, 0.0, aux[1]]).unwrap();
+    let x = at(&m, &[("ss[0]", 1.1)]);
+    let mut g = vec![0.0; 3];
+    let v = m.nll_grad(&data, &x, &mut g, &mut m.new_scratch());
+    let want = pois(55, 5.0 + 55.0) + pois(0, 2.0) + pois(0, 110.0) + pois(1, 1.0);
+    assert_close(v, want, "NLL with auxdatum 0");
+    assert_close(
+        g[1],
+        50.0 * (1.0 - 55.0 / 60.0) + 100.0,
+        "dNLL/dγ with auxdatum 0",
+    );
+}
