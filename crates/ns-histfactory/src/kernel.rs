@@ -137,19 +137,80 @@ struct Normsys4Group {
     n_real: usize,
 }
 
-/// All histosys chunks of one parameter.
+/// All histosys chunks of one parameter: ranges into the 4-, 2- and
+/// 1-cell chunk lists.
 #[derive(Debug, Clone)]
 struct HistoGroup {
     param: usize,
-    chunks: (u32, u32),
+    chunks: [(u32, u32); 3],
 }
 
-/// One histosys modifier on [`LANES`] cells of one block: its rows R1, R2
-/// ([`interp::additive_rows`]), zero in padding lanes.
-#[derive(Debug, Clone)]
-struct HistoChunk {
-    cell: usize,
-    rows: [Lanes; 2],
+/// histosys rows R1, R2 ([`interp::additive_rows`]) on `W` consecutive
+/// cells of a block each. A block's bins are cut into chunks of 4, then 2,
+/// then 1 (5 = 4 + 1, 6 = 4 + 2), so that no zero padding is stored: these
+/// rows are the largest data the kernel streams (about 190 kB on tHu,
+/// beyond L1), so bytes, not arithmetic, set their cost.
+#[derive(Debug, Clone, Default)]
+struct HistoChunks<const W: usize> {
+    cells: Vec<u32>,
+    rows: Vec<[[f64; W]; 2]>,
+}
+
+impl<const W: usize> HistoChunks<W> {
+    fn range(&self, r: (u32, u32)) -> (&[u32], &[[[f64; W]; 2]]) {
+        let r = r.0 as usize..r.1 as usize;
+        (&self.cells[r.clone()], &self.rows[r])
+    }
+
+    /// base += R1·s1 + R2·s2 on every chunk.
+    #[inline(always)]
+    fn add_to(cells: &[u32], rows: &[[[f64; W]; 2]], s1: f64, s2: f64, base: &mut [f64]) {
+        for (&c, r) in cells.iter().zip(rows) {
+            let c = c as usize;
+            // Load before the store: the compiler cannot prove `base` and
+            // `rows` do not alias and would stay scalar.
+            let mut b: [f64; W] = base[c..c + W].try_into().expect("chunk in bounds");
+            for k in 0..W {
+                b[k] += r[0][k] * s1 + r[1][k] * s2;
+            }
+            base[c..c + W].copy_from_slice(&b);
+        }
+    }
+
+    /// (Σ wpf·R1, Σ wpf·R2) over the chunks, in lanes with two
+    /// accumulator pairs (even and odd chunks) to halve the dependency
+    /// chains, reduced in a fixed order.
+    #[inline(always)]
+    fn dot(cells: &[u32], rows: &[[[f64; W]; 2]], wpf: &[f64]) -> (f64, f64) {
+        let mut acc = [[0.0; W]; 4];
+        let mut pairs = cells.chunks_exact(2).zip(rows.chunks_exact(2));
+        for (c, r) in &mut pairs {
+            for h in 0..2 {
+                let c = c[h] as usize;
+                let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
+                for k in 0..W {
+                    acc[2 * h][k] += w[k] * r[h][0][k];
+                    acc[2 * h + 1][k] += w[k] * r[h][1][k];
+                }
+            }
+        }
+        if cells.len() % 2 == 1 {
+            let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1]);
+            let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
+            for k in 0..W {
+                acc[0][k] += w[k] * r[0][k];
+                acc[1][k] += w[k] * r[1][k];
+            }
+        }
+        let h = |v: [f64; W]| -> f64 {
+            if W == 4 {
+                hsum([v[0], v[1], v[2], v[3]])
+            } else {
+                v.iter().fold(0.0, |a, &x| a + x)
+            }
+        };
+        (h(acc[0]) + h(acc[2]), h(acc[1]) + h(acc[3]))
+    }
 }
 
 /// Consecutive blocks (in cells and in padded bins) whose scalar factors
@@ -238,6 +299,9 @@ pub(crate) struct Kernel {
     n_params: usize,
     /// Occupied stretches of the cell rows: (first cell, first padded bin, length).
     slot_ranges: Vec<(usize, usize, usize)>,
+    /// How many of them make up row 0 if it covers every padded bin (0 if
+    /// it does not).
+    row0_ranges: usize,
     /// Blocks with a normsys factor, and with more than one per-bin factor.
     term_blocks: Vec<u32>,
     /// Blocks whose scalar factors are all linear, merged into stretches.
@@ -274,7 +338,9 @@ pub(crate) struct Kernel {
     n4_term_block: Vec<u32>,
     histo_code: InterpCode,
     histo_groups: Vec<HistoGroup>,
-    histo_chunks: Vec<HistoChunk>,
+    histo4: HistoChunks<4>,
+    histo2: HistoChunks<2>,
+    histo1: HistoChunks<1>,
     gauss_runs: Vec<Run>,
     gauss_inv_sigma: Vec<f64>,
     pois_runs: Vec<Run>,
@@ -505,31 +571,44 @@ impl Kernel {
             }
         }
         let mut histo_groups = Vec::new();
-        let mut histo_chunks = Vec::new();
+        let mut histo4 = HistoChunks::<4>::default();
+        let mut histo2 = HistoChunks::<2>::default();
+        let mut histo1 = HistoChunks::<1>::default();
+        fn push<const W: usize>(to: &mut HistoChunks<W>, cell: usize, rows: [&[f64]; 2]) {
+            to.cells
+                .push(u32::try_from(cell).expect("cell index fits u32"));
+            to.rows
+                .push(rows.map(|r| r.try_into().expect("W coefficients")));
+        }
         for (&param, mods) in &histo_by_param {
-            let c0 = histo_chunks.len() as u32;
+            let starts = [histo4.cells.len(), histo2.cells.len(), histo1.cells.len()];
             for &(bi, coef_start) in mods {
                 let nb = p.blocks[bi].nbins;
-                let rows = [
+                let (r1, r2) = (
                     &p.histo_coef[coef_start..coef_start + nb],
                     &p.histo_coef[coef_start + nb..coef_start + 2 * nb],
-                ];
-                for j in 0..nb.div_ceil(LANES) {
-                    let mut lanes = [[0.0; LANES]; 2];
-                    for (r, row) in rows.iter().enumerate() {
-                        for k in 0..LANES.min(nb - j * LANES) {
-                            lanes[r][k] = row[j * LANES + k];
-                        }
+                );
+                let mut j = 0;
+                while j < nb {
+                    let cell = cell_of_block[bi] + j;
+                    let w = match nb - j {
+                        4.. => 4,
+                        2 | 3 => 2,
+                        _ => 1,
+                    };
+                    let rows = [&r1[j..j + w], &r2[j..j + w]];
+                    match w {
+                        4 => push(&mut histo4, cell, rows),
+                        2 => push(&mut histo2, cell, rows),
+                        _ => push(&mut histo1, cell, rows),
                     }
-                    histo_chunks.push(HistoChunk {
-                        cell: cell_of_block[bi] + j * LANES,
-                        rows: lanes,
-                    });
+                    j += w;
                 }
             }
+            let ends = [histo4.cells.len(), histo2.cells.len(), histo1.cells.len()];
             histo_groups.push(HistoGroup {
                 param,
-                chunks: (c0, histo_chunks.len() as u32),
+                chunks: [0, 1, 2].map(|i| (starts[i] as u32, ends[i] as u32)),
             });
         }
 
@@ -587,14 +666,35 @@ impl Kernel {
             }
         }
 
+        let term_blocks: Vec<u32> = (0..blocks.len() as u32)
+            .filter(|&b| {
+                let b = &blocks[b as usize];
+                b.terms.0 != b.terms.1 && !linear_only(b)
+            })
+            .collect();
+        // Linear terms are read only by the blocks that keep their terms.
+        let mut term_used = vec![false; term_param.len()];
+        for &b in &term_blocks {
+            let b = &blocks[b as usize];
+            for &t in &block_terms[b.terms.0 as usize..b.terms.1 as usize] {
+                term_used[t as usize] = true;
+            }
+        }
+        linear_terms.retain(|&(t, _)| term_used[t as usize]);
+        // Row 0 (the first sample of every channel) normally covers all
+        // padded bins: the ν sweep then assigns it instead of clearing ν
+        // and adding it.
+        let row0 = slot_ranges.iter().filter(|r| r.0 < n_pad_bins);
+        let row0_ranges = if row0.clone().map(|r| r.2).sum::<usize>() == n_pad_bins {
+            row0.count()
+        } else {
+            0
+        };
+
         Self {
             n_params: p.names.len(),
-            term_blocks: (0..blocks.len() as u32)
-                .filter(|&b| {
-                    let b = &blocks[b as usize];
-                    b.terms.0 != b.terms.1 && !linear_only(b)
-                })
-                .collect(),
+            term_blocks,
+            row0_ranges,
             linear_groups,
             linear_group_params,
             perbin_blocks: (0..blocks.len() as u32)
@@ -646,7 +746,9 @@ impl Kernel {
             n4_term_block,
             histo_code: p.interp.histosys,
             histo_groups,
-            histo_chunks,
+            histo4,
+            histo2,
+            histo1,
             gauss_runs,
             gauss_inv_sigma,
             pois_runs,
@@ -754,30 +856,27 @@ impl Kernel {
                 }
                 continue;
             }
-            // Polynomial region, same Horner scheme as interp::multiplicative.
+            // Polynomial region: f = 1 + Σ p_i α^(i+1), f' = Σ (i+1) p_i α^i,
+            // as sums of independent products with the powers of α
+            // computed once per parameter. Horner's scheme (as in
+            // interp::multiplicative) is one chain of 12 dependent
+            // operations per chunk, and this loop was bound by that
+            // latency; this form has a depth of 5.
+            let a2 = alpha * alpha;
+            let (a3, a4) = (a2 * alpha, a2 * a2);
+            let (a5, a6) = (a4 * alpha, a3 * a3);
+            let (d1, d2, d3, d4, d5) = (2.0 * alpha, 3.0 * a2, 4.0 * a3, 5.0 * a4, 6.0 * a5);
             let polys = &self.n4_poly[g.first_chunk..g.first_chunk + g.n_chunks];
             for (j, p) in polys.iter().enumerate() {
                 let (mut v, mut d) = ([0.0; LANES], [0.0; LANES]);
                 for k in 0..LANES {
                     v[k] = 1.0
-                        + alpha
-                            * (p[0][k]
-                                + alpha
-                                    * (p[1][k]
-                                        + alpha
-                                            * (p[2][k]
-                                                + alpha
-                                                    * (p[3][k]
-                                                        + alpha * (p[4][k] + alpha * p[5][k])))));
-                    d[k] = p[0][k]
-                        + alpha
-                            * (2.0 * p[1][k]
-                                + alpha
-                                    * (3.0 * p[2][k]
-                                        + alpha
-                                            * (4.0 * p[3][k]
-                                                + alpha
-                                                    * (5.0 * p[4][k] + alpha * 6.0 * p[5][k]))));
+                        + ((p[0][k] * alpha + p[1][k] * a2)
+                            + (p[2][k] * a3 + p[3][k] * a4)
+                            + (p[4][k] * a5 + p[5][k] * a6));
+                    d[k] = (p[0][k] + p[1][k] * d1)
+                        + (p[2][k] * d2 + p[3][k] * d3)
+                        + (p[4][k] * d4 + p[5][k] * d5);
                 }
                 let mut r = [0.0; LANES];
                 for k in 0..LANES {
@@ -801,15 +900,12 @@ impl Kernel {
         for (g, dw) in self.histo_groups.iter().zip(s.histo_dw.iter_mut()) {
             let [s1, s2, ds1, ds2] = interp::additive_weights(self.histo_code, x[g.param]);
             *dw = [ds1, ds2];
-            for ch in &self.histo_chunks[g.chunks.0 as usize..g.chunks.1 as usize] {
-                // Load everything before the store: the compiler cannot
-                // prove `base` and `rows` do not alias and would stay scalar.
-                let (r1, r2, mut b) = (ch.rows[0], ch.rows[1], load(&s.base, ch.cell));
-                for k in 0..LANES {
-                    b[k] += r1[k] * s1 + r2[k] * s2;
-                }
-                store(&mut s.base, ch.cell, b);
-            }
+            let (c, r) = self.histo4.range(g.chunks[0]);
+            HistoChunks::add_to(c, r, s1, s2, &mut s.base);
+            let (c, r) = self.histo2.range(g.chunks[1]);
+            HistoChunks::add_to(c, r, s1, s2, &mut s.base);
+            let (c, r) = self.histo1.range(g.chunks[2]);
+            HistoChunks::add_to(c, r, s1, s2, &mut s.base);
         }
     }
 
@@ -872,9 +968,22 @@ impl Kernel {
                 store(&mut s.prod, blk.cell_start + j, pr);
             }
         }
-        // ν = Σ_rows base · prod · f, rows in block order.
-        s.nu.fill(0.0);
-        for &(c0, b0, len) in &self.slot_ranges {
+        // ν = Σ_rows base · prod · f, rows in block order; row 0 is
+        // assigned when it covers every bin.
+        if self.row0_ranges == 0 {
+            s.nu.fill(0.0);
+        }
+        let (row0, others) = self.slot_ranges.split_at(self.row0_ranges);
+        for &(c0, b0, len) in row0 {
+            let nu = &mut s.nu[b0..b0 + len];
+            let base = &s.base[c0..c0 + len];
+            let prod = &s.prod[c0..c0 + len];
+            let fcell = &s.fcell[c0..c0 + len];
+            for i in 0..len {
+                nu[i] = base[i] * prod[i] * fcell[i];
+            }
+        }
+        for &(c0, b0, len) in others {
             let nu = &mut s.nu[b0..b0 + len];
             let base = &s.base[c0..c0 + len];
             let prod = &s.prod[c0..c0 + len];
@@ -1053,31 +1162,13 @@ impl Kernel {
         }
         // histosys: ∂NLL/∂α = Σ_cells wpf · (R1·ds1 + R2·ds2).
         for (g, &[ds1, ds2]) in self.histo_groups.iter().zip(&s.histo_dw) {
-            // Two accumulator pairs (even and odd chunks) halve the
-            // dependency chains of these long sums.
-            let mut acc = [[0.0; LANES]; 4];
-            let chunks = &self.histo_chunks[g.chunks.0 as usize..g.chunks.1 as usize];
-            let mut pairs = chunks.chunks_exact(2);
-            for pair in &mut pairs {
-                for (h, ch) in pair.iter().enumerate() {
-                    let wpf = load(&s.wpf, ch.cell);
-                    let (r1, r2) = (ch.rows[0], ch.rows[1]);
-                    for k in 0..LANES {
-                        acc[2 * h][k] += wpf[k] * r1[k];
-                        acc[2 * h + 1][k] += wpf[k] * r2[k];
-                    }
-                }
-            }
-            if let [ch] = pairs.remainder() {
-                let wpf = load(&s.wpf, ch.cell);
-                let (r1, r2) = (ch.rows[0], ch.rows[1]);
-                for k in 0..LANES {
-                    acc[0][k] += wpf[k] * r1[k];
-                    acc[1][k] += wpf[k] * r2[k];
-                }
-            }
-            let sum1 = hsum(acc[0]) + hsum(acc[2]);
-            let sum2 = hsum(acc[1]) + hsum(acc[3]);
+            let (c, r) = self.histo4.range(g.chunks[0]);
+            let (a1, a2) = HistoChunks::dot(c, r, &s.wpf);
+            let (c, r) = self.histo2.range(g.chunks[1]);
+            let (b1, b2) = HistoChunks::dot(c, r, &s.wpf);
+            let (c, r) = self.histo1.range(g.chunks[2]);
+            let (c1, c2) = HistoChunks::dot(c, r, &s.wpf);
+            let (sum1, sum2) = (a1 + b1 + c1, a2 + b2 + c2);
             s.gpad[g.param] += sum1 * ds1 + sum2 * ds2;
         }
     }
