@@ -227,6 +227,17 @@ struct LinearGroup {
     params: (u32, u32),
 }
 
+/// Per-bin stretches with the same padded bins `bin..bin+len` and
+/// parameters `param..param+len`, at the cells listed in
+/// `perbin_column_cells[cells.0..cells.1]`.
+#[derive(Debug, Clone)]
+struct PerbinColumn {
+    bin: usize,
+    param: usize,
+    len: usize,
+    cells: (u32, u32),
+}
+
 /// Constraints on consecutive parameters with consecutive auxiliary data;
 /// their widths (1/σ or τ) are `coef[start..start+len]`.
 #[derive(Debug, Clone, Copy)]
@@ -308,10 +319,13 @@ pub(crate) struct Kernel {
     linear_groups: Vec<LinearGroup>,
     linear_group_params: Vec<u32>,
     perbin_blocks: Vec<u32>,
-    /// Blocks with exactly one per-bin modifier, merged where consecutive
-    /// in cells, bins and parameters: (first cell, first padded bin, first
-    /// parameter, length). Their factors are plain slice copies.
-    perbin_stretches: Vec<(usize, usize, usize, usize)>,
+    /// Blocks with exactly one per-bin modifier, merged into stretches where
+    /// consecutive in cells, bins and parameters, and the stretches on the
+    /// same bins and parameters (a channel's staterror, shared by all its
+    /// samples) gathered into one column. Their factors are plain copies of
+    /// the parameters, and their gradient one sum per column.
+    perbin_columns: Vec<PerbinColumn>,
+    perbin_column_cells: Vec<u32>,
     n_main: usize,
     n_aux: usize,
     n_pad_bins: usize,
@@ -691,6 +705,51 @@ impl Kernel {
             0
         };
 
+        // Blocks with one per-bin modifier: stretches, then columns.
+        let mut single: Vec<usize> = (0..blocks.len())
+            .filter(|&b| blocks[b].perbins.1 - blocks[b].perbins.0 == 1)
+            .collect();
+        single.sort_by_key(|&b| blocks[b].cell_start);
+        // (first cell, first padded bin, first parameter, length)
+        let mut stretches: Vec<(usize, usize, usize, usize)> = Vec::new();
+        // A stretch can grow only past a block without padding.
+        let mut open = false;
+        for b in single {
+            let blk = &blocks[b];
+            let run = perbin_runs[blk.perbins.0 as usize] as usize;
+            match stretches.last_mut() {
+                Some(st)
+                    if open
+                        && st.0 + st.3 == blk.cell_start
+                        && st.1 + st.3 == blk.pad_start
+                        && st.2 + st.3 == run =>
+                {
+                    st.3 += blk.width
+                }
+                _ => stretches.push((blk.cell_start, blk.pad_start, run, blk.width)),
+            }
+            open = p.blocks[b].nbins == blk.width;
+        }
+        let mut columns: BTreeMap<(usize, usize, usize), Vec<u32>> = BTreeMap::new();
+        for &(cell, bin, param, len) in &stretches {
+            columns
+                .entry((bin, param, len))
+                .or_default()
+                .push(u32::try_from(cell).expect("cell index fits u32"));
+        }
+        let mut perbin_columns = Vec::new();
+        let mut perbin_column_cells = Vec::new();
+        for ((bin, param, len), cells) in columns {
+            let c0 = perbin_column_cells.len() as u32;
+            perbin_column_cells.extend(cells);
+            perbin_columns.push(PerbinColumn {
+                bin,
+                param,
+                len,
+                cells: (c0, perbin_column_cells.len() as u32),
+            });
+        }
+
         Self {
             n_params: p.names.len(),
             term_blocks,
@@ -700,32 +759,8 @@ impl Kernel {
             perbin_blocks: (0..blocks.len() as u32)
                 .filter(|&b| blocks[b as usize].perbins.1 - blocks[b as usize].perbins.0 > 1)
                 .collect(),
-            perbin_stretches: {
-                let mut single: Vec<usize> = (0..blocks.len())
-                    .filter(|&b| blocks[b].perbins.1 - blocks[b].perbins.0 == 1)
-                    .collect();
-                single.sort_by_key(|&b| blocks[b].cell_start);
-                let mut out: Vec<(usize, usize, usize, usize)> = Vec::new();
-                // A stretch can grow only past a block without padding.
-                let mut open = false;
-                for b in single {
-                    let blk = &blocks[b];
-                    let run = perbin_runs[blk.perbins.0 as usize] as usize;
-                    match out.last_mut() {
-                        Some(st)
-                            if open
-                                && st.0 + st.3 == blk.cell_start
-                                && st.1 + st.3 == blk.pad_start
-                                && st.2 + st.3 == run =>
-                        {
-                            st.3 += blk.width
-                        }
-                        _ => out.push((blk.cell_start, blk.pad_start, run, blk.width)),
-                    }
-                    open = p.blocks[b].nbins == blk.width;
-                }
-                out
-            },
+            perbin_columns,
+            perbin_column_cells,
             slot_ranges,
             n_main: p.observed_main.len(),
             n_aux: p.observed_aux.len(),
@@ -950,8 +985,20 @@ impl Kernel {
             s.fcell[g.cell..g.cell + g.len].fill(f);
         }
         // Per-bin factors; blocks without any keep prod = 1.
-        for &(c, _, r, len) in &self.perbin_stretches {
-            s.prod[c..c + len].copy_from_slice(&s.xpad[r..r + len]);
+        for col in &self.perbin_columns {
+            let cells = &self.perbin_column_cells[col.cells.0 as usize..col.cells.1 as usize];
+            if let [c] = *cells {
+                // A long stretch (one shapesys per channel, say): one copy.
+                let (c, r, len) = (c as usize, col.param, col.len);
+                s.prod[c..c + len].copy_from_slice(&s.xpad[r..r + len]);
+                continue;
+            }
+            for o in (0..col.len).step_by(LANES) {
+                let v = load(&s.xpad, col.param + o);
+                for &c in cells {
+                    store(&mut s.prod, c as usize + o, v);
+                }
+            }
         }
         for &bi in &self.perbin_blocks {
             let blk = &self.blocks[bi as usize];
@@ -1079,12 +1126,36 @@ impl Kernel {
         }
         // Per-bin factors: ∂ν/∂γ_q = base · f · Π_{r≠q} γ_r. Padding lanes
         // have base = 0 and add exactly 0 to the neighbouring parameters.
-        for &(c, b, r, len) in &self.perbin_stretches {
-            let (w, base) = (&s.w[b..b + len], &s.base[c..c + len]);
-            let fcell = &s.fcell[c..c + len];
-            let g = &mut s.gpad[r..r + len];
-            for i in 0..len {
-                g[i] += w[i] * base[i] * fcell[i];
+        for col in &self.perbin_columns {
+            let cells = &self.perbin_column_cells[col.cells.0 as usize..col.cells.1 as usize];
+            if let [c] = *cells {
+                // One long stretch: a plain vector loop.
+                let (c, b, len) = (c as usize, col.bin, col.len);
+                let (w, base) = (&s.w[b..b + len], &s.base[c..c + len]);
+                let fcell = &s.fcell[c..c + len];
+                let g = &mut s.gpad[col.param..col.param + len];
+                for i in 0..len {
+                    g[i] += w[i] * (base[i] * fcell[i]);
+                }
+                continue;
+            }
+            for o in (0..col.len).step_by(LANES) {
+                let mut acc = [0.0; LANES];
+                for &c in cells {
+                    let (b, f) = (
+                        load(&s.base, c as usize + o),
+                        load(&s.fcell, c as usize + o),
+                    );
+                    for k in 0..LANES {
+                        acc[k] += b[k] * f[k];
+                    }
+                }
+                let w = load(&s.w, col.bin + o);
+                let mut g = load(&s.gpad, col.param + o);
+                for k in 0..LANES {
+                    g[k] += w[k] * acc[k];
+                }
+                store(&mut s.gpad, col.param + o, g);
             }
         }
         for &bi in &self.perbin_blocks {
