@@ -62,7 +62,10 @@ pub(crate) fn ln_normal(x: f64) -> f64 {
 
 #[inline(always)]
 pub(crate) fn is_normal_positive(x: f64) -> bool {
-    (f64::MIN_POSITIVE..=f64::MAX).contains(&x)
+    // One unsigned comparison: the bits of positive normal numbers are
+    // the contiguous range [bits(MIN_POSITIVE), bits(MAX)].
+    const MIN: u64 = f64::MIN_POSITIVE.to_bits();
+    x.to_bits().wrapping_sub(MIN) <= f64::MAX.to_bits() - MIN
 }
 
 #[cfg(test)]

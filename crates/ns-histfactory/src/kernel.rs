@@ -1264,30 +1264,32 @@ impl Kernel {
         let (nu, n) = (&s.nu[..len], &n[..len]);
         let term = &mut s.main_term[..len];
         let w = &mut s.w[..len];
-        let (mut bad, mut all_normal) = (false, true);
+        // For a positive normal ν no select on n = 0 is needed: n·ln ν and
+        // n/ν are then 0. Everything else (ν = 0 in padding or empty bins,
+        // subnormal, negative, NaN) is redone below. With selects or a
+        // check per case in this loop, the compiler branches around the
+        // logarithm or the loop runs out of mask registers.
+        let mut all_normal = true;
         for i in 0..len {
             let (v, c) = (nu[i], n[i]);
             all_normal &= fastmath::is_normal_positive(v);
-            // No select on n = 0 (n·ln ν is then 0, ln ν being finite for
-            // a normal ν; the others are redone below): with one, the
-            // compiler branches around the logarithm and stops vectorising.
             term[i] = v - c * fastmath::ln_normal(v);
-            bad |= (c != 0.0) & (v <= 0.0 || v.is_nan());
             if GRAD {
-                w[i] = if c == 0.0 { 1.0 } else { 1.0 - c / v };
+                w[i] = 1.0 - c / v;
             }
-        }
-        if bad {
-            return f64::INFINITY;
         }
         if !all_normal {
             for i in 0..len {
-                if !fastmath::is_normal_positive(nu[i]) {
-                    term[i] = if n[i] == 0.0 {
-                        nu[i]
-                    } else {
-                        nu[i] - n[i] * nu[i].ln()
-                    };
+                let (v, c) = (nu[i], n[i]);
+                if fastmath::is_normal_positive(v) {
+                    continue;
+                }
+                if c != 0.0 && (v <= 0.0 || v.is_nan()) {
+                    return f64::INFINITY;
+                }
+                term[i] = if c == 0.0 { v } else { v - c * v.ln() };
+                if GRAD {
+                    w[i] = if c == 0.0 { 1.0 } else { 1.0 - c / v };
                 }
             }
         }

@@ -767,6 +767,15 @@ fn negative_sample_yields_are_legal() {
     let x = [1.5];
     assert_vec_close(&m.expected_data(&x, false), &[17.0, 37.5], "ν");
     assert_close(nll_observed(&m, &x), pois(18, 17.0) + pois(36, 37.5), "NLL");
+    // A bin with data and ν ≤ 0 has zero likelihood: NLL +∞ (pyhf gives
+    // nan or inf here; a fit must treat the point as infinitely bad).
+    for mu in [10.0, 12.0] {
+        let x = [mu];
+        let mut g = [0.0];
+        assert_eq!(m.nll(m.observed(), &x, &mut m.new_scratch()), f64::INFINITY);
+        let v = m.nll_grad(m.observed(), &x, &mut g, &mut m.new_scratch());
+        assert_eq!(v, f64::INFINITY, "nll_grad at mu = {mu}");
+    }
 }
 
 /// Expected rates of 0 and below the normal range, where the kernel's
