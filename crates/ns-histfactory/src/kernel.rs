@@ -918,7 +918,6 @@ impl Kernel {
                     r[k] = d[k] / v[k];
                 }
                 store(val, t0 + j * LANES, v);
-                store(der, t0 + j * LANES, d);
                 store(ratio, t0 + j * LANES, r);
             }
         }
@@ -1046,10 +1045,20 @@ impl Kernel {
     /// O(m) and robust to zero factors (a POI at 0).
     #[inline(always)]
     fn prefix_suffix_grad(term_param: &[u32], terms: &[u32], scale: f64, s: &mut Scratch) {
-        if let [t] = *terms {
-            let t = t as usize;
-            s.gpad[term_param[t] as usize] += s.term_der[t] * scale;
-            return;
+        match *terms {
+            [t] => {
+                let t = t as usize;
+                s.gpad[term_param[t] as usize] += s.term_der[t] * scale;
+                return;
+            }
+            // Common (lumi and a normfactor): no suffix array.
+            [t0, t1] => {
+                let (t0, t1) = (t0 as usize, t1 as usize);
+                s.gpad[term_param[t0] as usize] += s.term_der[t0] * scale * s.term_val[t1];
+                s.gpad[term_param[t1] as usize] += s.term_der[t1] * (scale * s.term_val[t0]);
+                return;
+            }
+            _ => {}
         }
         let suffix = &mut s.suffix[..terms.len()];
         let mut acc = 1.0;
@@ -1210,6 +1219,14 @@ impl Kernel {
                 Self::prefix_suffix_grad(&self.term_param, linear, dot * n, s);
             } else {
                 s.block_g[bi] = 0.0;
+                // The code4 derivatives are not stored by `eval_terms` (only
+                // their ratio f'/f, infinite here): computed for this rare
+                // case alone.
+                for &t in &terms[(blk.n_linear + blk.n_generic) as usize..] {
+                    let t = t as usize;
+                    let alpha = s.xpad[self.term_param[t] as usize];
+                    s.term_der[t] = interp::multiplicative(&self.n4_coeffs[t], alpha).1;
+                }
                 Self::prefix_suffix_grad(&self.term_param, terms, dot, s);
             }
         }
