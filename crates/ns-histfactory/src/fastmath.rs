@@ -13,8 +13,9 @@
 //! the same loop and hand zero, negative, subnormal, infinite and NaN
 //! inputs to `f64::ln` afterwards.
 //!
-//! No fused multiply-adds are used, so the result is bit-identical however
-//! wide the vector unit is.
+//! Its multiply-adds are explicit `mul_add`s (FMA: one rounding, in
+//! hardware or in software alike), which shortens the dependency chains,
+//! and the result is bit-identical however wide the vector unit is.
 
 // fdlibm e_log.c constants, by bit pattern.
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
@@ -53,11 +54,11 @@ pub(crate) fn ln_normal(x: f64) -> f64 {
     let s = f / (2.0 + f);
     let s2 = s * s;
     let s4 = s2 * s2;
-    let t1 = s4 * (LG2 + s4 * (LG4 + s4 * LG6));
-    let t2 = s2 * (LG1 + s4 * (LG3 + s4 * (LG5 + s4 * LG7)));
+    let t1 = s4 * s4.mul_add(s4.mul_add(LG6, LG4), LG2);
+    let t2 = s2 * s4.mul_add(s4.mul_add(s4.mul_add(LG7, LG5), LG3), LG1);
     let r = t2 + t1;
     let hfsq = 0.5 * f * f;
-    k * LN2_HI - ((hfsq - (s * (hfsq + r) + k * LN2_LO)) - f)
+    k.mul_add(LN2_HI, -((hfsq - s.mul_add(hfsq + r, k * LN2_LO)) - f))
 }
 
 #[inline(always)]

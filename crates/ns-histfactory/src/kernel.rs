@@ -41,9 +41,11 @@
 //! scratch; for the gradient a second sweep pushes w_b = ∂NLL/∂ν_b =
 //! 1 − n_b/ν_b back through every modifier. Nothing allocates per
 //! evaluation. Sums are accumulated in lanes and reduced in a fixed order,
-//! and no fused multiply-adds are used, so results do not depend on the
-//! SIMD width: the kernel is compiled for the baseline target, AVX2 and
-//! AVX-512 and the best is chosen at run time (see [`Kernel::nll_grad`]).
+//! and multiply-adds are written as explicit fused operations
+//! (`f64::mul_add`, one rounding, the same in hardware and in software),
+//! so results do not depend on the SIMD width: the kernel is compiled for
+//! the baseline target, AVX2 and AVX-512 and the best is chosen at run
+//! time (see [`Kernel::nll_grad`]).
 
 use std::collections::BTreeMap;
 
@@ -171,7 +173,7 @@ impl<const W: usize> HistoChunks<W> {
             // `rows` do not alias and would stay scalar.
             let mut b: [f64; W] = base[c..c + W].try_into().expect("chunk in bounds");
             for k in 0..W {
-                b[k] += r[0][k] * s1 + r[1][k] * s2;
+                b[k] = r[0][k].mul_add(s1, r[1][k].mul_add(s2, b[k]));
             }
             base[c..c + W].copy_from_slice(&b);
         }
@@ -189,8 +191,8 @@ impl<const W: usize> HistoChunks<W> {
                 let c = c[h] as usize;
                 let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
                 for k in 0..W {
-                    acc[2 * h][k] += w[k] * r[h][0][k];
-                    acc[2 * h + 1][k] += w[k] * r[h][1][k];
+                    acc[2 * h][k] = w[k].mul_add(r[h][0][k], acc[2 * h][k]);
+                    acc[2 * h + 1][k] = w[k].mul_add(r[h][1][k], acc[2 * h + 1][k]);
                 }
             }
         }
@@ -198,8 +200,8 @@ impl<const W: usize> HistoChunks<W> {
             let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1]);
             let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
             for k in 0..W {
-                acc[0][k] += w[k] * r[0][k];
-                acc[1][k] += w[k] * r[1][k];
+                acc[0][k] = w[k].mul_add(r[0][k], acc[0][k]);
+                acc[1][k] = w[k].mul_add(r[1][k], acc[1][k]);
             }
         }
         let h = |v: [f64; W]| -> f64 {
@@ -906,12 +908,12 @@ impl Kernel {
                 let (mut v, mut d) = ([0.0; LANES], [0.0; LANES]);
                 for k in 0..LANES {
                     v[k] = 1.0
-                        + ((p[0][k] * alpha + p[1][k] * a2)
-                            + (p[2][k] * a3 + p[3][k] * a4)
-                            + (p[4][k] * a5 + p[5][k] * a6));
-                    d[k] = (p[0][k] + p[1][k] * d1)
-                        + (p[2][k] * d2 + p[3][k] * d3)
-                        + (p[4][k] * d4 + p[5][k] * d5);
+                        + (p[1][k].mul_add(a2, p[0][k] * alpha)
+                            + p[3][k].mul_add(a4, p[2][k] * a3)
+                            + p[5][k].mul_add(a6, p[4][k] * a5));
+                    d[k] = p[1][k].mul_add(d1, p[0][k])
+                        + p[3][k].mul_add(d3, p[2][k] * d2)
+                        + p[5][k].mul_add(d5, p[4][k] * d4);
                 }
                 let mut r = [0.0; LANES];
                 for k in 0..LANES {
@@ -1035,7 +1037,7 @@ impl Kernel {
             let prod = &s.prod[c0..c0 + len];
             let fcell = &s.fcell[c0..c0 + len];
             for i in 0..len {
-                nu[i] += base[i] * prod[i] * fcell[i];
+                nu[i] = (base[i] * prod[i]).mul_add(fcell[i], nu[i]);
             }
         }
     }
@@ -1111,7 +1113,7 @@ impl Kernel {
             .zip(base.chunks_exact(LANES))
         {
             for k in 0..LANES {
-                acc[k] += w[k] * p[k] * b[k];
+                acc[k] = (w[k] * p[k]).mul_add(b[k], acc[k]);
             }
         }
         hsum(acc)
@@ -1144,7 +1146,7 @@ impl Kernel {
                 let fcell = &s.fcell[c..c + len];
                 let g = &mut s.gpad[col.param..col.param + len];
                 for i in 0..len {
-                    g[i] += w[i] * (base[i] * fcell[i]);
+                    g[i] = w[i].mul_add(base[i] * fcell[i], g[i]);
                 }
                 continue;
             }
@@ -1156,13 +1158,13 @@ impl Kernel {
                         load(&s.fcell, c as usize + o),
                     );
                     for k in 0..LANES {
-                        acc[k] += b[k] * f[k];
+                        acc[k] = b[k].mul_add(f[k], acc[k]);
                     }
                 }
                 let w = load(&s.w, col.bin + o);
                 let mut g = load(&s.gpad, col.param + o);
                 for k in 0..LANES {
-                    g[k] += w[k] * acc[k];
+                    g[k] = w[k].mul_add(acc[k], g[k]);
                 }
                 store(&mut s.gpad, col.param + o, g);
             }
@@ -1290,7 +1292,7 @@ impl Kernel {
         for i in 0..len {
             let (v, c) = (nu[i], n[i]);
             all_normal &= fastmath::is_normal_positive(v);
-            term[i] = v - c * fastmath::ln_normal(v);
+            term[i] = (-c).mul_add(fastmath::ln_normal(v), v);
             if GRAD {
                 w[i] = 1.0 - c / v;
             }
@@ -1347,7 +1349,7 @@ impl Kernel {
                 let rate = x[i] * tau[i];
                 all_normal &= fastmath::is_normal_positive(rate);
                 // a ln(γτ) without a select on a = 0, as in `main_nll`.
-                term[i] = lg[i] + (rate - a[i] * fastmath::ln_normal(rate));
+                term[i] = lg[i] + (-a[i]).mul_add(fastmath::ln_normal(rate), rate);
                 if GRAD {
                     g[i] += if a[i] == 0.0 {
                         tau[i]
@@ -1402,8 +1404,11 @@ impl Kernel {
     /// The same bodies are compiled three times, for the baseline target,
     /// with AVX2 and with AVX-512, and chosen at run time. Everything they
     /// call is inlined, so the lane arrays and slice loops become 256- or
-    /// 512-bit vector code. No FMA is emitted (Rust never contracts
-    /// a·b + c) and every sum has a fixed order, so all builds give
+    /// 512-bit vector code. Fused multiply-adds appear only where written
+    /// (`mul_add`: Rust never contracts a·b + c), are correctly rounded
+    /// whether done by the FMA unit or, in the baseline build, by the
+    /// runtime's software `fma` (about 5× slower; only CPUs from before
+    /// 2013 lack FMA), and every sum has a fixed order, so all builds give
     /// bit-identical results (tested).
     pub(crate) fn nll_grad(
         &self,
