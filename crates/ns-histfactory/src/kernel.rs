@@ -173,7 +173,9 @@ impl<const W: usize> HistoChunks<W> {
             // `rows` do not alias and would stay scalar.
             let mut b: [f64; W] = base[c..c + W].try_into().expect("chunk in bounds");
             for k in 0..W {
-                b[k] = r[0][k].mul_add(s1, r[1][k].mul_add(s2, b[k]));
+                // One addition on the chain through `base` (each cell is
+                // updated by every parameter in turn).
+                b[k] += r[0][k].mul_add(s1, r[1][k] * s2);
             }
             base[c..c + W].copy_from_slice(&b);
         }
