@@ -53,6 +53,20 @@ use crate::fastmath;
 use crate::interp::{self, InterpCode, NormsysCoeffs};
 use crate::model::{Constraint, Data, Parts, ScalarKind};
 
+/// A value aligned to a cache line, so that vector loads of streamed
+/// coefficients never straddle two lines (a `Vec` is only 16-byte aligned).
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(64))]
+struct Line<T>(T);
+
+/// Aligned to 32 bytes (one 256-bit load).
+#[derive(Debug, Clone, Copy, Default)]
+#[repr(C, align(32))]
+struct Half<T>(T);
+
+/// The rows R1, R2 of one histosys chunk of `W` cells.
+type Rows<const W: usize> = Half<[[f64; W]; 2]>;
+
 /// Width of the lane arrays the kernels work on.
 const LANES: usize = 4;
 type Lanes = [f64; LANES];
@@ -150,24 +164,24 @@ struct HistoGroup {
 /// histosys rows R1, R2 ([`interp::additive_rows`]) on `W` consecutive
 /// cells of a block each. A block's bins are cut into chunks of 4, then 2,
 /// then 1 (5 = 4 + 1, 6 = 4 + 2), so that no zero padding is stored: these
-/// rows are the largest data the kernel streams (about 190 kB on tHu,
+/// rows are the largest data the kernel streams (about 125 kB on tHu,
 /// beyond L1), so bytes, not arithmetic, set their cost.
 #[derive(Debug, Clone, Default)]
 struct HistoChunks<const W: usize> {
     cells: Vec<u32>,
-    rows: Vec<[[f64; W]; 2]>,
+    rows: Vec<Rows<W>>,
 }
 
 impl<const W: usize> HistoChunks<W> {
-    fn range(&self, r: (u32, u32)) -> (&[u32], &[[[f64; W]; 2]]) {
+    fn range(&self, r: (u32, u32)) -> (&[u32], &[Rows<W>]) {
         let r = r.0 as usize..r.1 as usize;
         (&self.cells[r.clone()], &self.rows[r])
     }
 
     /// base += R1·s1 + R2·s2 on every chunk.
     #[inline(always)]
-    fn add_to(cells: &[u32], rows: &[[[f64; W]; 2]], s1: f64, s2: f64, base: &mut [f64]) {
-        for (&c, r) in cells.iter().zip(rows) {
+    fn add_to(cells: &[u32], rows: &[Rows<W>], s1: f64, s2: f64, base: &mut [f64]) {
+        for (&c, Half(r)) in cells.iter().zip(rows) {
             let c = c as usize;
             // Load before the store: the compiler cannot prove `base` and
             // `rows` do not alias and would stay scalar.
@@ -185,21 +199,22 @@ impl<const W: usize> HistoChunks<W> {
     /// accumulator pairs (even and odd chunks) to halve the dependency
     /// chains, reduced in a fixed order.
     #[inline(always)]
-    fn dot(cells: &[u32], rows: &[[[f64; W]; 2]], wpf: &[f64]) -> (f64, f64) {
+    fn dot(cells: &[u32], rows: &[Rows<W>], wpf: &[f64]) -> (f64, f64) {
         let mut acc = [[0.0; W]; 4];
         let mut pairs = cells.chunks_exact(2).zip(rows.chunks_exact(2));
         for (c, r) in &mut pairs {
             for h in 0..2 {
                 let c = c[h] as usize;
                 let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
+                let r = &r[h].0;
                 for k in 0..W {
-                    acc[2 * h][k] = w[k].mul_add(r[h][0][k], acc[2 * h][k]);
-                    acc[2 * h + 1][k] = w[k].mul_add(r[h][1][k], acc[2 * h + 1][k]);
+                    acc[2 * h][k] = w[k].mul_add(r[0][k], acc[2 * h][k]);
+                    acc[2 * h + 1][k] = w[k].mul_add(r[1][k], acc[2 * h + 1][k]);
                 }
             }
         }
         if cells.len() % 2 == 1 {
-            let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1]);
+            let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1].0);
             let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
             for k in 0..W {
                 acc[0][k] = w[k].mul_add(r[0][k], acc[0][k]);
@@ -349,7 +364,7 @@ pub(crate) struct Kernel {
     generic_terms: Vec<(u32, u32, NormsysCoeffs)>,
     n4_groups: Vec<Normsys4Group>,
     /// Four code4 polynomials a1..a6 per chunk, one per lane.
-    n4_poly: Vec<[Lanes; 6]>,
+    n4_poly: Vec<Line<[Lanes; 6]>>,
     /// Coefficients per code4 term (indexed by term id), for |α| ≥ 1.
     n4_coeffs: Vec<NormsysCoeffs>,
     /// Block of each code4 term (indexed by term id).
@@ -493,7 +508,7 @@ impl Kernel {
                         row[lane] = coeffs_of(j).poly()[k];
                     }
                 }
-                n4_poly.push(poly);
+                n4_poly.push(Line(poly));
             }
             for slot in 0..n_chunks * LANES {
                 let t = term_param.len();
@@ -596,7 +611,7 @@ impl Kernel {
             to.cells
                 .push(u32::try_from(cell).expect("cell index fits u32"));
             to.rows
-                .push(rows.map(|r| r.try_into().expect("W coefficients")));
+                .push(Half(rows.map(|r| r.try_into().expect("W coefficients"))));
         }
         for (&param, mods) in &histo_by_param {
             let starts = [histo4.cells.len(), histo2.cells.len(), histo1.cells.len()];
@@ -906,7 +921,7 @@ impl Kernel {
             let (a5, a6) = (a4 * alpha, a3 * a3);
             let (d1, d2, d3, d4, d5) = (2.0 * alpha, 3.0 * a2, 4.0 * a3, 5.0 * a4, 6.0 * a5);
             let polys = &self.n4_poly[g.first_chunk..g.first_chunk + g.n_chunks];
-            for (j, p) in polys.iter().enumerate() {
+            for (j, Line(p)) in polys.iter().enumerate() {
                 let (mut v, mut d) = ([0.0; LANES], [0.0; LANES]);
                 for k in 0..LANES {
                     v[k] = 1.0
