@@ -1424,7 +1424,7 @@ impl Kernel {
     /// 512-bit vector code. Fused multiply-adds appear only where written
     /// (`mul_add`: Rust never contracts a·b + c), are correctly rounded
     /// whether done by the FMA unit or, in the baseline build, by the
-    /// runtime's software `fma` (about 5× slower; only CPUs from before
+    /// runtime's software `fma` (4–8× slower; only CPUs from before
     /// 2013 lack FMA), and every sum has a fixed order, so all builds give
     /// bit-identical results (tested).
     pub(crate) fn nll_grad(
