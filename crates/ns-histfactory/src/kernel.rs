@@ -195,12 +195,12 @@ impl<const W: usize> HistoChunks<W> {
         }
     }
 
-    /// (Σ wpf·R1, Σ wpf·R2) over the chunks, in lanes with two
-    /// accumulator pairs (even and odd chunks) to halve the dependency
-    /// chains, reduced in a fixed order.
+    /// Σ wpf·(R1·ds1 + R2·ds2) over the chunks: the gradient of one
+    /// parameter, with one accumulator chain per parity (even and odd
+    /// chunks) rather than one per row, reduced in a fixed order.
     #[inline(always)]
-    fn dot(cells: &[u32], rows: &[Rows<W>], wpf: &[f64]) -> (f64, f64) {
-        let mut acc = [[0.0; W]; 4];
+    fn dot(cells: &[u32], rows: &[Rows<W>], wpf: &[f64], ds1: f64, ds2: f64) -> f64 {
+        let mut acc = [[0.0; W]; 2];
         let mut pairs = cells.chunks_exact(2).zip(rows.chunks_exact(2));
         for (c, r) in &mut pairs {
             for h in 0..2 {
@@ -208,8 +208,8 @@ impl<const W: usize> HistoChunks<W> {
                 let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
                 let r = &r[h].0;
                 for k in 0..W {
-                    acc[2 * h][k] = w[k].mul_add(r[0][k], acc[2 * h][k]);
-                    acc[2 * h + 1][k] = w[k].mul_add(r[1][k], acc[2 * h + 1][k]);
+                    let t = r[1][k].mul_add(ds2, r[0][k] * ds1);
+                    acc[h][k] = w[k].mul_add(t, acc[h][k]);
                 }
             }
         }
@@ -217,8 +217,8 @@ impl<const W: usize> HistoChunks<W> {
             let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1].0);
             let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
             for k in 0..W {
-                acc[0][k] = w[k].mul_add(r[0][k], acc[0][k]);
-                acc[1][k] = w[k].mul_add(r[1][k], acc[1][k]);
+                let t = r[1][k].mul_add(ds2, r[0][k] * ds1);
+                acc[0][k] = w[k].mul_add(t, acc[0][k]);
             }
         }
         let h = |v: [f64; W]| -> f64 {
@@ -228,7 +228,7 @@ impl<const W: usize> HistoChunks<W> {
                 v.iter().fold(0.0, |a, &x| a + x)
             }
         };
-        (h(acc[0]) + h(acc[2]), h(acc[1]) + h(acc[3]))
+        h(acc[0]) + h(acc[1])
     }
 }
 
@@ -1270,13 +1270,12 @@ impl Kernel {
         // histosys: ∂NLL/∂α = Σ_cells wpf · (R1·ds1 + R2·ds2).
         for (g, &[ds1, ds2]) in self.histo_groups.iter().zip(&s.histo_dw) {
             let (c, r) = self.histo4.range(g.chunks[0]);
-            let (a1, a2) = HistoChunks::dot(c, r, &s.wpf);
+            let a = HistoChunks::dot(c, r, &s.wpf, ds1, ds2);
             let (c, r) = self.histo2.range(g.chunks[1]);
-            let (b1, b2) = HistoChunks::dot(c, r, &s.wpf);
+            let b = HistoChunks::dot(c, r, &s.wpf, ds1, ds2);
             let (c, r) = self.histo1.range(g.chunks[2]);
-            let (c1, c2) = HistoChunks::dot(c, r, &s.wpf);
-            let (sum1, sum2) = (a1 + b1 + c1, a2 + b2 + c2);
-            s.gpad[g.param] += sum1 * ds1 + sum2 * ds2;
+            let c = HistoChunks::dot(c, r, &s.wpf, ds1, ds2);
+            s.gpad[g.param] += (a + b) + c;
         }
     }
 
