@@ -267,6 +267,33 @@ struct Run {
     len: usize,
 }
 
+/// Adds ∂/∂θ_j of `scale` · Π_i f_i (m factors, f_j = `val(j)`, f'_j =
+/// `der(j)`) to `grad[target(j)]`, as f'_j · scale · Π_{i≠j} f_i with the
+/// products of the others by prefix × suffix: O(m), and right when a
+/// factor is 0 (a POI at 0), where dividing the product would not be.
+#[inline(always)]
+fn add_product_grad(
+    m: usize,
+    val: impl Fn(usize) -> f64,
+    der: impl Fn(usize) -> f64,
+    target: impl Fn(usize) -> usize,
+    scale: f64,
+    suffix: &mut [f64],
+    grad: &mut [f64],
+) {
+    let suffix = &mut suffix[..m];
+    let mut acc = 1.0;
+    for j in (0..m).rev() {
+        suffix[j] = acc;
+        acc *= val(j);
+    }
+    let mut prefix = scale;
+    for j in 0..m {
+        grad[target(j)] += der(j) * prefix * suffix[j];
+        prefix *= val(j);
+    }
+}
+
 /// Group (param, aux, coefficient) triples into runs.
 fn runs(items: &[(usize, usize, f64)]) -> (Vec<Run>, Vec<f64>) {
     let mut out: Vec<Run> = Vec::new();
@@ -1059,9 +1086,8 @@ impl Kernel {
         }
     }
 
-    /// ∂/∂θ_j of `scale` · Π_i f_i over `terms`, as f'_j · scale ·
-    /// Π_{i≠j} f_i with the products of the others by prefix × suffix:
-    /// O(m) and robust to zero factors (a POI at 0).
+    /// ∂/∂θ_j of `scale` · Π_i f_i over the scalar factors `terms`
+    /// ([`add_product_grad`]), with shortcuts for one and two factors.
     #[inline(always)]
     fn prefix_suffix_grad(term_param: &[u32], terms: &[u32], scale: f64, s: &mut Scratch) {
         match *terms {
@@ -1079,18 +1105,22 @@ impl Kernel {
             }
             _ => {}
         }
-        let suffix = &mut s.suffix[..terms.len()];
-        let mut acc = 1.0;
-        for (j, &t) in terms.iter().enumerate().rev() {
-            suffix[j] = acc;
-            acc *= s.term_val[t as usize];
-        }
-        let mut prefix = scale;
-        for (j, &t) in terms.iter().enumerate() {
-            let t = t as usize;
-            s.gpad[term_param[t] as usize] += s.term_der[t] * prefix * suffix[j];
-            prefix *= s.term_val[t];
-        }
+        let Scratch {
+            term_val,
+            term_der,
+            suffix,
+            gpad,
+            ..
+        } = s;
+        add_product_grad(
+            terms.len(),
+            |j| term_val[terms[j] as usize],
+            |j| term_der[terms[j] as usize],
+            |j| term_param[terms[j] as usize] as usize,
+            scale,
+            suffix,
+            gpad,
+        );
     }
 
     /// As [`Self::prefix_suffix_grad`] for a product of parameters (every
@@ -1101,17 +1131,18 @@ impl Kernel {
             s.gpad[p as usize] += scale;
             return;
         }
-        let suffix = &mut s.suffix[..params.len()];
-        let mut acc = 1.0;
-        for (j, &p) in params.iter().enumerate().rev() {
-            suffix[j] = acc;
-            acc *= s.xpad[p as usize];
-        }
-        let mut prefix = scale;
-        for (j, &p) in params.iter().enumerate() {
-            s.gpad[p as usize] += prefix * suffix[j];
-            prefix *= s.xpad[p as usize];
-        }
+        let Scratch {
+            xpad, suffix, gpad, ..
+        } = s;
+        add_product_grad(
+            params.len(),
+            |j| xpad[params[j] as usize],
+            |_| 1.0,
+            |j| params[j] as usize,
+            scale,
+            suffix,
+            gpad,
+        );
     }
 
     /// Σ w·prod·base over `len` cells from `cell` (bins from `bin`), in
