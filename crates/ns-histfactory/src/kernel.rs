@@ -1065,23 +1065,19 @@ impl Kernel {
         if self.row0_ranges == 0 {
             s.nu.fill(0.0);
         }
-        let (row0, others) = self.slot_ranges.split_at(self.row0_ranges);
-        for &(c0, b0, len) in row0 {
+        for (r, &(c0, b0, len)) in self.slot_ranges.iter().enumerate() {
             let nu = &mut s.nu[b0..b0 + len];
             let base = &s.base[c0..c0 + len];
             let prod = &s.prod[c0..c0 + len];
             let fcell = &s.fcell[c0..c0 + len];
-            for i in 0..len {
-                nu[i] = base[i] * prod[i] * fcell[i];
-            }
-        }
-        for &(c0, b0, len) in others {
-            let nu = &mut s.nu[b0..b0 + len];
-            let base = &s.base[c0..c0 + len];
-            let prod = &s.prod[c0..c0 + len];
-            let fcell = &s.fcell[c0..c0 + len];
-            for i in 0..len {
-                nu[i] = (base[i] * prod[i]).mul_add(fcell[i], nu[i]);
+            if r < self.row0_ranges {
+                for i in 0..len {
+                    nu[i] = base[i] * prod[i] * fcell[i];
+                }
+            } else {
+                for i in 0..len {
+                    nu[i] = (base[i] * prod[i]).mul_add(fcell[i], nu[i]);
+                }
             }
         }
     }
