@@ -95,6 +95,21 @@ fn product_lanes(v: Lanes) -> f64 {
     (v[0] * v[1]) * (v[2] * v[3])
 }
 
+/// `s[i]` without a bounds check, for the gathers of the hot loops (a
+/// check is two of the few instructions per gathered value there, and
+/// the kernel is bound by instruction throughput: 4% on tHu).
+///
+/// # Safety
+/// `i < s.len()`. The kernels' indices are checked once against the
+/// scratch sizes when a kernel is built ([`Kernel::check_indices`]), and
+/// the scratch sizes on every call ([`Kernel::check_shapes`]).
+#[inline(always)]
+unsafe fn gather<T: Copy>(s: &[T], i: usize) -> T {
+    debug_assert!(i < s.len());
+    // SAFETY: the caller's contract.
+    unsafe { *s.get_unchecked(i) }
+}
+
 /// Σ v in four interleaved accumulators, reduced in a fixed order.
 #[inline(always)]
 fn sum_lanes(v: &[f64]) -> f64 {
@@ -187,7 +202,8 @@ impl<const W: usize> HistoChunks<W> {
         for (c, r) in &mut pairs {
             for h in 0..2 {
                 let c = c[h] as usize;
-                let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
+                // SAFETY: c + W ≤ n_cells = wpf.len() (`check_indices`).
+                let w: [f64; W] = std::array::from_fn(|k| unsafe { gather(wpf, c + k) });
                 let r = &r[h].0;
                 for k in 0..W {
                     let t = r[1][k].mul_add(ds2, r[0][k] * ds1);
@@ -197,7 +213,8 @@ impl<const W: usize> HistoChunks<W> {
         }
         if cells.len() % 2 == 1 {
             let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1].0);
-            let w: [f64; W] = wpf[c..c + W].try_into().expect("chunk in bounds");
+            // SAFETY: as above.
+            let w: [f64; W] = std::array::from_fn(|k| unsafe { gather(wpf, c + k) });
             for k in 0..W {
                 let t = r[1][k].mul_add(ds2, r[0][k] * ds1);
                 acc[0][k] = w[k].mul_add(t, acc[0][k]);
@@ -260,7 +277,9 @@ impl<const W: usize> HistoColumns<W> {
             let mut a1: [f64; W] = nominal[c..c + W].try_into().expect("column in bounds");
             let mut a2 = [0.0; W];
             for (&g, r) in self.groups[start..end].iter().zip(&self.rows[start..end]) {
-                let [s1, s2] = weights[g as usize];
+                // SAFETY: g < the number of groups = weights.len()
+                // (`check_indices`).
+                let [s1, s2] = unsafe { gather(weights, g as usize) };
                 for k in 0..W {
                     a1[k] = r[0][k].mul_add(s1, a1[k]);
                     a2[k] = r[1][k].mul_add(s2, a2[k]);
@@ -912,7 +931,7 @@ impl Kernel {
             });
         }
 
-        Self {
+        let kernel = Self {
             n_params: p.names.len(),
             term_blocks,
             row0_ranges,
@@ -954,6 +973,41 @@ impl Kernel {
             gauss_const,
             max_block_terms,
             isa: detect_isa(),
+        };
+        kernel.check_indices();
+        kernel
+    }
+
+    /// Panics unless every index the hot loops use without a bounds check
+    /// ([`gather`]) is inside the scratch arrays it indexes, whose sizes
+    /// [`Self::check_shapes`] asserts on every call.
+    fn check_indices(&self) {
+        let n_terms = self.term_param.len();
+        assert!(self.block_terms.iter().all(|&t| (t as usize) < n_terms));
+        assert!(
+            self.n4_term_block
+                .iter()
+                .all(|&b| b as usize <= self.blocks.len())
+        );
+        fn cells_fit<const W: usize>(h: &HistoChunks<W>, n_cells: usize) -> bool {
+            h.cells.iter().all(|&c| c as usize + W <= n_cells)
+        }
+        assert!(cells_fit(&self.histo4, self.n_cells));
+        assert!(cells_fit(&self.histo2, self.n_cells));
+        assert!(cells_fit(&self.histo1, self.n_cells));
+        let n_groups = self.histo_groups.len();
+        let f = &self.histo_fw;
+        for groups in [
+            &f.w1.groups,
+            &f.w2.groups,
+            &f.w3.groups,
+            &f.w4.groups,
+            &f.w5.groups,
+            &f.w6.groups,
+            &f.w7.groups,
+            &f.w8.groups,
+        ] {
+            assert!(groups.iter().all(|&g| (g as usize) < n_groups));
         }
     }
 
@@ -1010,7 +1064,9 @@ impl Kernel {
             && s.fcell.len() == self.n_cells
             && s.term_val.len() == self.term_param.len()
             && s.term_der.len() == self.term_param.len()
-            && s.term_ratio.len() == self.term_param.len();
+            && s.term_ratio.len() == self.term_param.len()
+            && s.block_g.len() == self.blocks.len() + 1
+            && s.histo_w.len() == self.histo_groups.len();
         assert!(
             ok,
             "scratch or parameter vector does not belong to this model"
@@ -1130,11 +1186,13 @@ impl Kernel {
             let mut n4 = [1.0; LANES];
             let chunks = normsys.chunks_exact(LANES);
             for (k, &t) in chunks.remainder().iter().enumerate() {
-                n4[k] = s.term_val[t as usize];
+                // SAFETY: terms < term_val.len() (`check_indices`).
+                n4[k] = unsafe { gather(&s.term_val, t as usize) };
             }
             for c in chunks {
                 for k in 0..LANES {
-                    n4[k] *= s.term_val[c[k] as usize];
+                    // SAFETY: terms < term_val.len() (`check_indices`).
+                    n4[k] *= unsafe { gather(&s.term_val, c[k] as usize) };
                 }
             }
             let n = product_lanes(n4);
@@ -1409,7 +1467,9 @@ impl Kernel {
                 for k in 0..LANES {
                     // G = 0 marks blocks done by prefix × suffix above,
                     // where f'/f may be infinite.
-                    let g = s.block_g[blocks[k] as usize];
+                    // SAFETY: blocks ≤ n_blocks < block_g.len()
+                    // (`check_indices`).
+                    let g = unsafe { gather(&s.block_g, blocks[k] as usize) };
                     acc[k] += if g == 0.0 { 0.0 } else { g * ratio[k] };
                 }
             }
