@@ -71,6 +71,13 @@ type Rows<const W: usize> = Half<[[f64; W]; 2]>;
 const LANES: usize = 4;
 type Lanes = [f64; LANES];
 
+/// Width of the code4 normsys chunks. Their polynomials are the kernel's
+/// densest arithmetic, bound by the multiply-add units: one 512-bit
+/// vector does eight at the cost of four where the CPU has AVX-512 (the
+/// other builds split it, with the same results).
+const N4_LANES: usize = 8;
+type N4Lanes = [f64; N4_LANES];
+
 const HALF_LN_2PI: f64 = 0.918_938_533_204_672_8;
 
 #[inline(always)]
@@ -159,7 +166,7 @@ struct Block {
 }
 
 /// All code4 normsys terms of one parameter: `n_real` terms from
-/// `first_chunk * LANES` on, in `n_chunks` lane-arrays (the tail lanes pad).
+/// `first_chunk * N4_LANES` on, in `n_chunks` lane-arrays (the tail lanes pad).
 #[derive(Debug, Clone)]
 struct Normsys4Group {
     param: usize,
@@ -495,7 +502,7 @@ pub(crate) struct Kernel {
     generic_terms: Vec<(u32, u32, NormsysCoeffs)>,
     n4_groups: Vec<Normsys4Group>,
     /// Four code4 polynomials a1..a6 per chunk, one per lane.
-    n4_poly: Vec<Line<[Lanes; 6]>>,
+    n4_poly: Vec<Line<[N4Lanes; 6]>>,
     /// Coefficients per code4 term (indexed by term id), for |α| ≥ 1.
     n4_coeffs: Vec<NormsysCoeffs>,
     /// Block of each code4 term (indexed by term id).
@@ -632,9 +639,9 @@ impl Kernel {
         let mut n4_coeffs = Vec::new();
         for (&param, mods) in &code4_by_param {
             let first_chunk = n4_poly.len();
-            let n_chunks = mods.len().div_ceil(LANES);
-            for chunk in mods.chunks(LANES) {
-                let mut poly = [[0.0; LANES]; 6];
+            let n_chunks = mods.len().div_ceil(N4_LANES);
+            for chunk in mods.chunks(N4_LANES) {
+                let mut poly = [[0.0; N4_LANES]; 6];
                 for (lane, &j) in chunk.iter().enumerate() {
                     for (k, row) in poly.iter_mut().enumerate() {
                         row[lane] = coeffs_of(j).poly()[k];
@@ -642,7 +649,7 @@ impl Kernel {
                 }
                 n4_poly.push(Line(poly));
             }
-            for slot in 0..n_chunks * LANES {
+            for slot in 0..n_chunks * N4_LANES {
                 let t = term_param.len();
                 term_param.push(param as u32);
                 match mods.get(slot) {
@@ -1100,7 +1107,7 @@ impl Kernel {
         }
         for g in &self.n4_groups {
             let alpha = x[g.param];
-            let t0 = g.first_chunk * LANES;
+            let t0 = g.first_chunk * N4_LANES;
             if alpha >= 1.0 || alpha <= -1.0 {
                 // Exponential region: rare near a minimum, scalar.
                 for t in t0..t0 + g.n_real {
@@ -1123,8 +1130,8 @@ impl Kernel {
             let (d1, d2, d3, d4, d5) = (2.0 * alpha, 3.0 * a2, 4.0 * a3, 5.0 * a4, 6.0 * a5);
             let polys = &self.n4_poly[g.first_chunk..g.first_chunk + g.n_chunks];
             for (j, Line(p)) in polys.iter().enumerate() {
-                let (mut v, mut d) = ([0.0; LANES], [0.0; LANES]);
-                for k in 0..LANES {
+                let (mut v, mut d) = ([0.0; N4_LANES], [0.0; N4_LANES]);
+                for k in 0..N4_LANES {
                     v[k] = 1.0
                         + (p[1][k].mul_add(a2, p[0][k] * alpha)
                             + p[3][k].mul_add(a4, p[2][k] * a3)
@@ -1133,12 +1140,13 @@ impl Kernel {
                         + p[3][k].mul_add(d3, p[2][k] * d2)
                         + p[5][k].mul_add(d5, p[4][k] * d4);
                 }
-                let mut r = [0.0; LANES];
-                for k in 0..LANES {
+                let mut r = [0.0; N4_LANES];
+                for k in 0..N4_LANES {
                     r[k] = d[k] / v[k];
                 }
-                store(val, t0 + j * LANES, v);
-                store(ratio, t0 + j * LANES, r);
+                let t = t0 + j * N4_LANES;
+                val[t..t + N4_LANES].copy_from_slice(&v);
+                ratio[t..t + N4_LANES].copy_from_slice(&r);
             }
         }
     }
@@ -1458,9 +1466,10 @@ impl Kernel {
         // code4 normsys, parameter by parameter: Σ_terms G_block · f'/f,
         // accumulated in registers rather than scattered into the gradient.
         for g in &self.n4_groups {
-            let t0 = g.first_chunk * LANES;
+            let t0 = g.first_chunk * N4_LANES;
             let mut acc = [0.0; LANES];
-            for j in 0..g.n_chunks {
+            // Lanes of four, skipping a last half of padding.
+            for j in 0..g.n_real.div_ceil(LANES) {
                 let t = t0 + j * LANES;
                 let ratio = load(&s.term_ratio, t);
                 let blocks = &self.n4_term_block[t..t + LANES];
