@@ -164,7 +164,7 @@ pub fn additive(code: InterpCode, lo: f64, nom: f64, hi: f64, alpha: f64) -> (f6
 
 /// Per-bin rows of an additive code, precomputed at build time so that the
 /// kernel evaluates every bin of every modifier as `δ_b = R1_b·s1 + R2_b·s2`
-/// and `dδ_b/dα = R1_b·ds1 + R2_b·ds2`, with the α-dependent weights
+/// and `dδ_b/dα = R1_b + R2_b·ds2`, with the α-dependent weights
 /// ([`additive_weights`]) computed once per parameter. For all three codes
 /// R1 = (hi − lo)/2 and R2 = (hi + lo)/2 − nom: up = R1 + R2 and
 /// dn = R1 − R2, so the linear pieces (α·up, α·dn) are weights ±α on the
@@ -175,15 +175,18 @@ pub fn additive_rows(lo: f64, nom: f64, hi: f64) -> [f64; 2] {
     [0.5 * (up + dn), 0.5 * (up - dn)]
 }
 
-/// The weights `[s1, s2, ds1, ds2]` of [`additive_rows`] at `alpha`.
+/// The weights `[s1, s2, ds2]` of [`additive_rows`] at `alpha`. R1 enters
+/// every piece of every code with slope 1 (α·R1, or (α ∓ 1)·R1 for code2
+/// outside ±1), so ds1 = 1 and is not returned: the kernel's gradient is
+/// R1 + R2·ds2.
 #[inline]
-pub fn additive_weights(code: InterpCode, alpha: f64) -> [f64; 4] {
+pub fn additive_weights(code: InterpCode, alpha: f64) -> [f64; 3] {
     match code {
         InterpCode::Code0 => {
             if alpha > 0.0 {
-                [alpha, alpha, 1.0, 1.0]
+                [alpha, alpha, 1.0]
             } else {
-                [alpha, -alpha, 1.0, -1.0]
+                [alpha, -alpha, -1.0]
             }
         }
         InterpCode::Code2 => {
@@ -191,27 +194,26 @@ pub fn additive_weights(code: InterpCode, alpha: f64) -> [f64; 4] {
             // (b ± 2a)(α ∓ 1).
             if alpha > 1.0 {
                 let t = alpha - 1.0;
-                [t, 2.0 * t, 1.0, 2.0]
+                [t, 2.0 * t, 2.0]
             } else if alpha >= -1.0 {
-                [alpha, alpha * alpha, 1.0, 2.0 * alpha]
+                [alpha, alpha * alpha, 2.0 * alpha]
             } else {
                 let t = alpha + 1.0;
-                [t, -2.0 * t, 1.0, -2.0]
+                [t, -2.0 * t, -2.0]
             }
         }
         // code4p (code1/code4 are rejected for histosys by validate()).
         _ => {
             if alpha > 1.0 {
-                [alpha, alpha, 1.0, 1.0]
+                [alpha, alpha, 1.0]
             } else if alpha < -1.0 {
-                [alpha, -alpha, 1.0, -1.0]
+                [alpha, -alpha, -1.0]
             } else {
                 // α·R1 + α²(15 − 10α² + 3α⁴)/8 · R2
                 let a2 = alpha * alpha;
                 [
                     alpha,
                     0.125 * a2 * (15.0 + a2 * (-10.0 + a2 * 3.0)),
-                    1.0,
                     0.125 * alpha * (30.0 + a2 * (-40.0 + a2 * 18.0)),
                 ]
             }

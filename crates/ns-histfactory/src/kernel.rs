@@ -199,11 +199,11 @@ impl<const W: usize> HistoChunks<W> {
         (&self.cells[r.clone()], &self.rows[r])
     }
 
-    /// Σ wpf·(R1·ds1 + R2·ds2) over the chunks: the gradient of one
+    /// Σ wpf·(R1 + R2·ds2) over the chunks: the gradient of one
     /// parameter, with one accumulator chain per parity (even and odd
     /// chunks) rather than one per row, reduced in a fixed order.
     #[inline(always)]
-    fn dot(cells: &[u32], rows: &[Rows<W>], wpf: &[f64], ds1: f64, ds2: f64) -> f64 {
+    fn dot(cells: &[u32], rows: &[Rows<W>], wpf: &[f64], ds2: f64) -> f64 {
         let mut acc = [[0.0; W]; 2];
         let mut pairs = cells.chunks_exact(2).zip(rows.chunks_exact(2));
         for (c, r) in &mut pairs {
@@ -213,7 +213,7 @@ impl<const W: usize> HistoChunks<W> {
                 let w: [f64; W] = std::array::from_fn(|k| unsafe { gather(wpf, c + k) });
                 let r = &r[h].0;
                 for k in 0..W {
-                    let t = r[1][k].mul_add(ds2, r[0][k] * ds1);
+                    let t = r[1][k].mul_add(ds2, r[0][k]);
                     acc[h][k] = w[k].mul_add(t, acc[h][k]);
                 }
             }
@@ -223,7 +223,7 @@ impl<const W: usize> HistoChunks<W> {
             // SAFETY: as above.
             let w: [f64; W] = std::array::from_fn(|k| unsafe { gather(wpf, c + k) });
             for k in 0..W {
-                let t = r[1][k].mul_add(ds2, r[0][k] * ds1);
+                let t = r[1][k].mul_add(ds2, r[0][k]);
                 acc[0][k] = w[k].mul_add(t, acc[0][k]);
             }
         }
@@ -451,9 +451,9 @@ pub struct Scratch {
     block_f: Vec<f64>,
     block_n: Vec<f64>,
     block_g: Vec<f64>,
-    /// histosys weights s1, s2 and ds1, ds2 per histosys parameter.
+    /// histosys weights s1, s2 and ds2 per histosys parameter.
     histo_w: Vec<[f64; 2]>,
-    histo_dw: Vec<[f64; 2]>,
+    histo_dw: Vec<f64>,
     /// suffix products of one block's scalar factors.
     suffix: Vec<f64>,
     /// per Gaussian constraint: ½z² ; per Poisson: its term.
@@ -1048,7 +1048,7 @@ impl Kernel {
             block_n: vec![1.0; self.blocks.len()],
             block_g: vec![0.0; self.blocks.len() + 1],
             histo_w: vec![[0.0; 2]; self.histo_groups.len()],
-            histo_dw: vec![[0.0; 2]; self.histo_groups.len()],
+            histo_dw: vec![0.0; self.histo_groups.len()],
             suffix: vec![0.0; self.max_block_terms],
             gauss_term: vec![0.0; ng],
             pois_term: vec![0.0; np],
@@ -1164,9 +1164,9 @@ impl Kernel {
             .zip(s.histo_w.iter_mut())
             .zip(s.histo_dw.iter_mut())
         {
-            let [s1, s2, ds1, ds2] = interp::additive_weights(self.histo_code, x[g.param]);
+            let [s1, s2, ds2] = interp::additive_weights(self.histo_code, x[g.param]);
             *w = [s1, s2];
-            *dw = [ds1, ds2];
+            *dw = ds2;
         }
         // Cells of blocks without histosys keep their nominal from
         // `new_scratch`; the others are all overwritten.
@@ -1484,14 +1484,14 @@ impl Kernel {
             }
             s.gpad[g.param] += hsum(acc);
         }
-        // histosys: ∂NLL/∂α = Σ_cells wpf · (R1·ds1 + R2·ds2).
-        for (g, &[ds1, ds2]) in self.histo_groups.iter().zip(&s.histo_dw) {
+        // histosys: ∂NLL/∂α = Σ_cells wpf · (R1 + R2·ds2).
+        for (g, &ds2) in self.histo_groups.iter().zip(&s.histo_dw) {
             let (c, r) = self.histo4.range(g.chunks[0]);
-            let a = HistoChunks::dot(c, r, &s.wpf, ds1, ds2);
+            let a = HistoChunks::dot(c, r, &s.wpf, ds2);
             let (c, r) = self.histo2.range(g.chunks[1]);
-            let b = HistoChunks::dot(c, r, &s.wpf, ds1, ds2);
+            let b = HistoChunks::dot(c, r, &s.wpf, ds2);
             let (c, r) = self.histo1.range(g.chunks[2]);
-            let c = HistoChunks::dot(c, r, &s.wpf, ds1, ds2);
+            let c = HistoChunks::dot(c, r, &s.wpf, ds2);
             s.gpad[g.param] += (a + b) + c;
         }
     }
