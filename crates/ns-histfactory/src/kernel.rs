@@ -24,8 +24,11 @@
 //!   written as contiguous slices rather than gathered one by one; the
 //!   parameter and gradient vectors are copied into padded scratch so runs
 //!   may spill into padding.
-//! - histosys and code4 normsys terms are stored parameter-major, so a
-//!   parameter's weights stay in registers while its terms stream through.
+//! - code4 normsys terms, and the histosys rows for the gradient, are
+//!   stored parameter-major, so a parameter's weights stay in registers
+//!   while its terms stream through; the histosys rows are stored again
+//!   block by block for the shift, so a block's shifted bins stay in
+//!   registers while its modifiers stream through.
 //! - The gradient of a block's normsys factors is F · f'/f, with the ratio
 //!   computed vectorised with the factors, instead of serial prefix/suffix
 //!   products (kept for the linear factors, and for blocks where a factor
@@ -72,9 +75,9 @@ const LANES: usize = 4;
 type Lanes = [f64; LANES];
 
 /// Width of the code4 normsys chunks. Their polynomials are the kernel's
-/// densest arithmetic, bound by the multiply-add units: one 512-bit
-/// vector does eight at the cost of four where the CPU has AVX-512 (the
-/// other builds split it, with the same results).
+/// densest arithmetic, and one 512-bit vector does eight where the CPU
+/// has AVX-512 (the other builds split it, with the same results): 2–3%
+/// off the NLL of tHu and tttt.
 const N4_LANES: usize = 8;
 type N4Lanes = [f64; N4_LANES];
 
@@ -102,9 +105,9 @@ fn product_lanes(v: Lanes) -> f64 {
     (v[0] * v[1]) * (v[2] * v[3])
 }
 
-/// `s[i]` without a bounds check, for the gathers of the hot loops (a
-/// check is two of the few instructions per gathered value there, and
-/// the kernel is bound by instruction throughput: 4% on tHu).
+/// `s[i]` without a bounds check, for the gathers of the hot loops, where
+/// a check is two of the few instructions per gathered value (4% off
+/// tHu's NLL and gradient).
 ///
 /// # Safety
 /// `i < s.len()`. The kernels' indices are checked once against the
@@ -244,9 +247,9 @@ impl<const W: usize> HistoChunks<W> {
 /// R2 of every histosys modifier of the block on those cells. A column's
 /// shift accumulates in registers over its modifiers and is stored once,
 /// where the parameter-major [`HistoChunks`] would read and write every
-/// cell once per parameter (3% of the time on tHu). The gradient keeps
-/// the parameter-major rows: one dot product per parameter there beats
-/// one short dot product and scattered addition per modifier here (10%).
+/// cell once per parameter (5% off tHu's NLL). The gradient keeps the
+/// parameter-major rows: one dot product per parameter there beats one
+/// short dot product and scattered addition per modifier here (by 11%).
 #[derive(Debug, Clone, Default)]
 struct HistoColumns<const W: usize> {
     /// First cell of each column, and the end of its entries (each
@@ -501,7 +504,7 @@ pub(crate) struct Kernel {
     /// normsys under codes other than 4: (term, param, coefficients).
     generic_terms: Vec<(u32, u32, NormsysCoeffs)>,
     n4_groups: Vec<Normsys4Group>,
-    /// Four code4 polynomials a1..a6 per chunk, one per lane.
+    /// N4_LANES code4 polynomials a1..a6 per chunk, one per lane.
     n4_poly: Vec<Line<[N4Lanes; 6]>>,
     /// Coefficients per code4 term (indexed by term id), for |α| ≥ 1.
     n4_coeffs: Vec<NormsysCoeffs>,
