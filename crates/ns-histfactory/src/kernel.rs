@@ -230,14 +230,18 @@ impl<const W: usize> HistoChunks<W> {
                 acc[0][k] = w[k].mul_add(t, acc[0][k]);
             }
         }
-        let h = |v: [f64; W]| -> f64 {
-            if W == 4 {
-                hsum([v[0], v[1], v[2], v[3]])
-            } else {
-                v.iter().fold(0.0, |a, &x| a + x)
-            }
-        };
-        h(acc[0]) + h(acc[1])
+        // The two parities added lane by lane, then across lanes: with a
+        // sum across lanes per parity, the compiler vectorises the loop
+        // above with shuffles on the second parity.
+        let mut v = [0.0; W];
+        for k in 0..W {
+            v[k] = acc[0][k] + acc[1][k];
+        }
+        if W == 4 {
+            hsum([v[0], v[1], v[2], v[3]])
+        } else {
+            v.iter().fold(0.0, |a, &x| a + x)
+        }
     }
 }
 
