@@ -347,6 +347,20 @@ impl HistoForward {
         self.w7.shift(nominal, weights, base);
         self.w8.shift(nominal, weights, base);
     }
+
+    /// Every column's entry groups, width by width.
+    fn groups(&self) -> [&[u32]; 8] {
+        [
+            &self.w1.groups,
+            &self.w2.groups,
+            &self.w3.groups,
+            &self.w4.groups,
+            &self.w5.groups,
+            &self.w6.groups,
+            &self.w7.groups,
+            &self.w8.groups,
+        ]
+    }
 }
 
 /// Consecutive blocks (in cells and in padded bins) whose scalar factors
@@ -1010,17 +1024,7 @@ impl Kernel {
         assert!(cells_fit(&self.histo2, self.n_cells));
         assert!(cells_fit(&self.histo1, self.n_cells));
         let n_groups = self.histo_groups.len();
-        let f = &self.histo_fw;
-        for groups in [
-            &f.w1.groups,
-            &f.w2.groups,
-            &f.w3.groups,
-            &f.w4.groups,
-            &f.w5.groups,
-            &f.w6.groups,
-            &f.w7.groups,
-            &f.w8.groups,
-        ] {
+        for groups in self.histo_fw.groups() {
             assert!(groups.iter().all(|&g| (g as usize) < n_groups));
         }
     }
