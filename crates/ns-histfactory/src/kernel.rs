@@ -56,6 +56,9 @@ use crate::fastmath;
 use crate::interp::{self, InterpCode, NormsysCoeffs};
 use crate::model::{Constraint, Data, Parts, ScalarKind};
 
+mod histo;
+use histo::{HistoForward, HistoGrad, HistoGroup};
+
 /// A value aligned to a cache line, so that vector loads of streamed
 /// coefficients never straddle two lines (a `Vec` is only 16-byte aligned).
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,9 +69,6 @@ struct Line<T>(T);
 #[derive(Debug, Clone, Copy, Default)]
 #[repr(C, align(32))]
 struct Half<T>(T);
-
-/// The rows R1, R2 of one histosys chunk of `W` cells.
-type Rows<const W: usize> = Half<[[f64; W]; 2]>;
 
 /// Width of the lane arrays the kernels work on.
 const LANES: usize = 4;
@@ -176,191 +176,6 @@ struct Normsys4Group {
     first_chunk: usize,
     n_chunks: usize,
     n_real: usize,
-}
-
-/// All histosys chunks of one parameter: ranges into the 4-, 2- and
-/// 1-cell chunk lists.
-#[derive(Debug, Clone)]
-struct HistoGroup {
-    param: usize,
-    chunks: [(u32, u32); 3],
-}
-
-/// histosys rows R1, R2 ([`interp::additive_rows`]) on `W` consecutive
-/// cells of a block each, parameter by parameter, for the gradient. A
-/// block's bins are cut into chunks of 4, then 2, then 1 (5 = 4 + 1,
-/// 6 = 4 + 2), so that no zero padding is stored.
-#[derive(Debug, Clone, Default)]
-struct HistoChunks<const W: usize> {
-    cells: Vec<u32>,
-    rows: Vec<Rows<W>>,
-}
-
-impl<const W: usize> HistoChunks<W> {
-    fn range(&self, r: (u32, u32)) -> (&[u32], &[Rows<W>]) {
-        let r = r.0 as usize..r.1 as usize;
-        (&self.cells[r.clone()], &self.rows[r])
-    }
-
-    /// Σ wpf·(R1 + R2·ds2) over the chunks: the gradient of one
-    /// parameter, with one accumulator chain per parity (even and odd
-    /// chunks) rather than one per row, reduced in a fixed order.
-    #[inline(always)]
-    fn dot(cells: &[u32], rows: &[Rows<W>], wpf: &[f64], ds2: f64) -> f64 {
-        let mut acc = [[0.0; W]; 2];
-        let mut pairs = cells.chunks_exact(2).zip(rows.chunks_exact(2));
-        for (c, r) in &mut pairs {
-            for h in 0..2 {
-                let c = c[h] as usize;
-                // SAFETY: c + W ≤ n_cells = wpf.len() (`check_indices`).
-                let w: [f64; W] = std::array::from_fn(|k| unsafe { gather(wpf, c + k) });
-                let r = &r[h].0;
-                for k in 0..W {
-                    let t = r[1][k].mul_add(ds2, r[0][k]);
-                    acc[h][k] = w[k].mul_add(t, acc[h][k]);
-                }
-            }
-        }
-        if cells.len() % 2 == 1 {
-            let (c, r) = (cells[cells.len() - 1] as usize, &rows[rows.len() - 1].0);
-            // SAFETY: as above.
-            let w: [f64; W] = std::array::from_fn(|k| unsafe { gather(wpf, c + k) });
-            for k in 0..W {
-                let t = r[1][k].mul_add(ds2, r[0][k]);
-                acc[0][k] = w[k].mul_add(t, acc[0][k]);
-            }
-        }
-        // The two parities added lane by lane, then across lanes: with a
-        // sum across lanes per parity, the compiler vectorises the loop
-        // above with shuffles on the second parity.
-        let mut v = [0.0; W];
-        for k in 0..W {
-            v[k] = acc[0][k] + acc[1][k];
-        }
-        if W == 4 {
-            hsum([v[0], v[1], v[2], v[3]])
-        } else {
-            v.iter().fold(0.0, |a, &x| a + x)
-        }
-    }
-}
-
-/// The histosys rows again, block by block, for the forward sweep: a
-/// column is `W` consecutive cells of one block (its bins cut in columns
-/// of 8, the last narrower; no padding stored), followed by the rows R1,
-/// R2 of every histosys modifier of the block on those cells. A column's
-/// shift accumulates in registers over its modifiers and is stored once,
-/// where the parameter-major [`HistoChunks`] would read and write every
-/// cell once per parameter (5% off tHu's NLL). The gradient keeps the
-/// parameter-major rows: one dot product per parameter there beats one
-/// short dot product and scattered addition per modifier here (by 11%).
-#[derive(Debug, Clone, Default)]
-struct HistoColumns<const W: usize> {
-    /// First cell of each column, and the end of its entries (each
-    /// column's entries start where the previous column's end).
-    cells: Vec<u32>,
-    ends: Vec<u32>,
-    /// Per entry (modifier): its histosys group (index into the
-    /// weights), and R1, R2.
-    groups: Vec<u32>,
-    rows: Vec<[[f64; W]; 2]>,
-}
-
-impl<const W: usize> HistoColumns<W> {
-    fn push(&mut self, cell: usize, entries: &[(u32, &[f64], &[f64])]) {
-        self.cells
-            .push(u32::try_from(cell).expect("cell index fits u32"));
-        for &(g, r1, r2) in entries {
-            self.groups.push(g);
-            self.rows.push([
-                r1.try_into().expect("W coefficients"),
-                r2.try_into().expect("W coefficients"),
-            ]);
-        }
-        self.ends
-            .push(u32::try_from(self.groups.len()).expect("entry count fits u32"));
-    }
-
-    /// base = nominal + Σ_entries R1·s1 + R2·s2 on every column, with the
-    /// R1 and R2 sums in two accumulators (two dependency chains).
-    #[inline(always)]
-    fn shift(&self, nominal: &[f64], weights: &[[f64; 2]], base: &mut [f64]) {
-        let mut start = 0;
-        for (&c, &end) in self.cells.iter().zip(&self.ends) {
-            let (c, end) = (c as usize, end as usize);
-            let mut a1: [f64; W] = nominal[c..c + W].try_into().expect("column in bounds");
-            let mut a2 = [0.0; W];
-            for (&g, r) in self.groups[start..end].iter().zip(&self.rows[start..end]) {
-                // SAFETY: g < the number of groups = weights.len()
-                // (`check_indices`).
-                let [s1, s2] = unsafe { gather(weights, g as usize) };
-                for k in 0..W {
-                    a1[k] = r[0][k].mul_add(s1, a1[k]);
-                    a2[k] = r[1][k].mul_add(s2, a2[k]);
-                }
-            }
-            let out = &mut base[c..c + W];
-            for k in 0..W {
-                out[k] = a1[k] + a2[k];
-            }
-            start = end;
-        }
-    }
-}
-
-/// [`HistoColumns`] of every width 1..=8.
-#[derive(Debug, Clone, Default)]
-struct HistoForward {
-    w1: HistoColumns<1>,
-    w2: HistoColumns<2>,
-    w3: HistoColumns<3>,
-    w4: HistoColumns<4>,
-    w5: HistoColumns<5>,
-    w6: HistoColumns<6>,
-    w7: HistoColumns<7>,
-    w8: HistoColumns<8>,
-}
-
-impl HistoForward {
-    fn push(&mut self, cell: usize, entries: &[(u32, &[f64], &[f64])]) {
-        match entries.first().map_or(0, |e| e.1.len()) {
-            1 => self.w1.push(cell, entries),
-            2 => self.w2.push(cell, entries),
-            3 => self.w3.push(cell, entries),
-            4 => self.w4.push(cell, entries),
-            5 => self.w5.push(cell, entries),
-            6 => self.w6.push(cell, entries),
-            7 => self.w7.push(cell, entries),
-            8 => self.w8.push(cell, entries),
-            w => unreachable!("histosys column of width {w}"),
-        }
-    }
-
-    #[inline(always)]
-    fn shift(&self, nominal: &[f64], weights: &[[f64; 2]], base: &mut [f64]) {
-        self.w1.shift(nominal, weights, base);
-        self.w2.shift(nominal, weights, base);
-        self.w3.shift(nominal, weights, base);
-        self.w4.shift(nominal, weights, base);
-        self.w5.shift(nominal, weights, base);
-        self.w6.shift(nominal, weights, base);
-        self.w7.shift(nominal, weights, base);
-        self.w8.shift(nominal, weights, base);
-    }
-
-    /// Every column's entry groups, width by width.
-    fn groups(&self) -> [&[u32]; 8] {
-        [
-            &self.w1.groups,
-            &self.w2.groups,
-            &self.w3.groups,
-            &self.w4.groups,
-            &self.w5.groups,
-            &self.w6.groups,
-            &self.w7.groups,
-            &self.w8.groups,
-        ]
-    }
 }
 
 /// Consecutive blocks (in cells and in padded bins) whose scalar factors
@@ -530,9 +345,7 @@ pub(crate) struct Kernel {
     n4_term_block: Vec<u32>,
     histo_code: InterpCode,
     histo_groups: Vec<HistoGroup>,
-    histo4: HistoChunks<4>,
-    histo2: HistoChunks<2>,
-    histo1: HistoChunks<1>,
+    histo_grad: HistoGrad,
     histo_fw: HistoForward,
     gauss_runs: Vec<Run>,
     gauss_inv_sigma: Vec<f64>,
@@ -763,50 +576,27 @@ impl Kernel {
                     .push((bi, h.coef_start));
             }
         }
-        let mut histo_groups = Vec::new();
-        let mut histo4 = HistoChunks::<4>::default();
-        let mut histo2 = HistoChunks::<2>::default();
-        let mut histo1 = HistoChunks::<1>::default();
-        fn push<const W: usize>(to: &mut HistoChunks<W>, cell: usize, rows: [&[f64]; 2]) {
-            to.cells
-                .push(u32::try_from(cell).expect("cell index fits u32"));
-            to.rows
-                .push(Half(rows.map(|r| r.try_into().expect("W coefficients"))));
-        }
-        for (&param, mods) in &histo_by_param {
-            let starts = [histo4.cells.len(), histo2.cells.len(), histo1.cells.len()];
-            for &(bi, coef_start) in mods {
-                let nb = p.blocks[bi].nbins;
-                let (r1, r2) = (
-                    &p.histo_coef[coef_start..coef_start + nb],
-                    &p.histo_coef[coef_start + nb..coef_start + 2 * nb],
-                );
-                let mut j = 0;
-                while j < nb {
-                    let cell = cell_of_block[bi] + j;
-                    let w = match nb - j {
-                        4.. => 4,
-                        2 | 3 => 2,
-                        _ => 1,
-                    };
-                    let rows = [&r1[j..j + w], &r2[j..j + w]];
-                    match w {
-                        4 => push(&mut histo4, cell, rows),
-                        2 => push(&mut histo2, cell, rows),
-                        _ => push(&mut histo1, cell, rows),
-                    }
-                    j += w;
-                }
-            }
-            let ends = [histo4.cells.len(), histo2.cells.len(), histo1.cells.len()];
-            histo_groups.push(HistoGroup {
-                param,
-                chunks: [0, 1, 2].map(|i| (starts[i] as u32, ends[i] as u32)),
-            });
-        }
+        let mut histo_grad = HistoGrad::default();
+        let histo_groups: Vec<HistoGroup> = histo_by_param
+            .iter()
+            .map(|(&param, mods)| {
+                let rows: Vec<(usize, &[f64], &[f64])> = mods
+                    .iter()
+                    .map(|&(bi, c)| {
+                        let nb = p.blocks[bi].nbins;
+                        (
+                            cell_of_block[bi],
+                            &p.histo_coef[c..c + nb],
+                            &p.histo_coef[c + nb..c + 2 * nb],
+                        )
+                    })
+                    .collect();
+                histo_grad.push_param(param, &rows)
+            })
+            .collect();
 
-        // The same rows block by block, in columns of up to 8 cells, with
-        // the index of their parameter's group.
+        // The same rows block by block, with the index of their
+        // parameter's group.
         let mut histo_fw = HistoForward::default();
         let group_of: BTreeMap<usize, u32> = histo_groups
             .iter()
@@ -814,25 +604,19 @@ impl Kernel {
             .map(|(i, g)| (g.param, i as u32))
             .collect();
         for (bi, b) in p.blocks.iter().enumerate() {
-            let mods = &p.histo_mods[b.histos.clone()];
             let nb = b.nbins;
-            for j in (0..nb).step_by(8) {
-                let w = (nb - j).min(8);
-                let entries: Vec<(u32, &[f64], &[f64])> = mods
-                    .iter()
-                    .map(|h| {
-                        let c = h.coef_start;
-                        (
-                            group_of[&h.param],
-                            &p.histo_coef[c + j..c + j + w],
-                            &p.histo_coef[c + nb + j..c + nb + j + w],
-                        )
-                    })
-                    .collect();
-                if !entries.is_empty() {
-                    histo_fw.push(cell_of_block[bi] + j, &entries);
-                }
-            }
+            let mods: Vec<(u32, &[f64], &[f64])> = p.histo_mods[b.histos.clone()]
+                .iter()
+                .map(|h| {
+                    let c = h.coef_start;
+                    (
+                        group_of[&h.param],
+                        &p.histo_coef[c..c + nb],
+                        &p.histo_coef[c + nb..c + 2 * nb],
+                    )
+                })
+                .collect();
+            histo_fw.push_block(cell_of_block[bi], nb, &mods);
         }
 
         let mut gauss = Vec::new();
@@ -990,9 +774,7 @@ impl Kernel {
             n4_term_block,
             histo_code: p.interp.histosys,
             histo_groups,
-            histo4,
-            histo2,
-            histo1,
+            histo_grad,
             histo_fw,
             gauss_runs,
             gauss_inv_sigma,
@@ -1017,16 +799,13 @@ impl Kernel {
                 .iter()
                 .all(|&b| b as usize <= self.blocks.len())
         );
-        fn cells_fit<const W: usize>(h: &HistoChunks<W>, n_cells: usize) -> bool {
-            h.cells.iter().all(|&c| c as usize + W <= n_cells)
-        }
-        assert!(cells_fit(&self.histo4, self.n_cells));
-        assert!(cells_fit(&self.histo2, self.n_cells));
-        assert!(cells_fit(&self.histo1, self.n_cells));
         let n_groups = self.histo_groups.len();
-        for groups in self.histo_fw.groups() {
-            assert!(groups.iter().all(|&g| (g as usize) < n_groups));
-        }
+        assert_eq!(self.nominal_cells.len(), self.n_cells);
+        assert!(
+            self.histo_grad
+                .indices_fit(&self.histo_groups, self.n_cells)
+        );
+        assert!(self.histo_fw.indices_fit(n_groups, self.n_cells));
     }
 
     pub(crate) fn new_scratch(&self) -> Scratch {
@@ -1084,7 +863,8 @@ impl Kernel {
             && s.term_der.len() == self.term_param.len()
             && s.term_ratio.len() == self.term_param.len()
             && s.block_g.len() == self.blocks.len() + 1
-            && s.histo_w.len() == self.histo_groups.len();
+            && s.histo_w.len() == self.histo_groups.len()
+            && s.histo_dw.len() == self.histo_groups.len();
         assert!(
             ok,
             "scratch or parameter vector does not belong to this model"
@@ -1164,7 +944,7 @@ impl Kernel {
 
     /// base = nominal + Σ histosys δ, per cell.
     #[inline(always)]
-    fn eval_histosys(&self, x: &[f64], s: &mut Scratch) {
+    fn eval_histosys<const AVX512: bool>(&self, x: &[f64], s: &mut Scratch) {
         if self.histo_groups.is_empty() {
             // base = nominal, set when the scratch was made.
             return;
@@ -1181,17 +961,23 @@ impl Kernel {
         }
         // Cells of blocks without histosys keep their nominal from
         // `new_scratch`; the others are all overwritten.
-        self.histo_fw
-            .shift(&self.nominal_cells, &s.histo_w, &mut s.base);
+        // SAFETY: AVX512 only in the AVX-512 build (`nll_avx512`); the
+        // column indices were checked against n_cells = base.len() =
+        // nominal_cells.len() and the groups (`check_indices`,
+        // `check_shapes`).
+        unsafe {
+            self.histo_fw
+                .shift::<AVX512>(&self.nominal_cells, &s.histo_w, &mut s.base);
+        }
     }
 
     /// First sweep: ν in `s.nu` (padded layout), with per-cell products
     /// cached; also fills `s.xpad`.
     #[inline(always)]
-    fn forward(&self, x: &[f64], s: &mut Scratch) {
+    fn forward<const AVX512: bool>(&self, x: &[f64], s: &mut Scratch) {
         s.xpad[..self.n_params].copy_from_slice(x);
         self.eval_terms(x, s);
-        self.eval_histosys(x, s);
+        self.eval_histosys::<AVX512>(x, s);
         for &bi in &self.term_blocks {
             let (bi, blk) = (bi as usize, &self.blocks[bi as usize]);
             let terms = &self.block_terms[blk.terms.0 as usize..blk.terms.1 as usize];
@@ -1364,7 +1150,7 @@ impl Kernel {
     /// Second sweep: accumulate ∂NLL/∂x of the main term into `s.gpad`,
     /// from w = ∂NLL/∂ν in `s.w`.
     #[inline(always)]
-    fn backward(&self, s: &mut Scratch) {
+    fn backward<const AVX512: bool>(&self, s: &mut Scratch) {
         // w · prod · f per cell, for histosys.
         if !self.histo_groups.is_empty() {
             for &(c0, b0, len) in &self.slot_ranges {
@@ -1497,13 +1283,8 @@ impl Kernel {
         }
         // histosys: ∂NLL/∂α = Σ_cells wpf · (R1 + R2·ds2).
         for (g, &ds2) in self.histo_groups.iter().zip(&s.histo_dw) {
-            let (c, r) = self.histo4.range(g.chunks[0]);
-            let a = HistoChunks::dot(c, r, &s.wpf, ds2);
-            let (c, r) = self.histo2.range(g.chunks[1]);
-            let b = HistoChunks::dot(c, r, &s.wpf, ds2);
-            let (c, r) = self.histo1.range(g.chunks[2]);
-            let c = HistoChunks::dot(c, r, &s.wpf, ds2);
-            s.gpad[g.param] += (a + b) + c;
+            // SAFETY: as in `eval_histosys`, with wpf.len() = n_cells.
+            s.gpad[g.param] += unsafe { self.histo_grad.dot::<AVX512>(g, &s.wpf, ds2) };
         }
     }
 
@@ -1623,7 +1404,7 @@ impl Kernel {
     /// Expected main-bin rates at `x`, in the real (unpadded) layout.
     pub(crate) fn expected_main(&self, x: &[f64], s: &mut Scratch, out: &mut [f64]) {
         self.check_shapes(x, None, s);
-        self.forward(x, s);
+        self.forward::<false>(x, s);
         for ch in &self.channels {
             out[ch.bin_start..ch.bin_start + ch.nbins]
                 .copy_from_slice(&s.nu[ch.pad_start..ch.pad_start + ch.nbins]);
@@ -1640,7 +1421,7 @@ impl Kernel {
             Isa::Avx2 => return unsafe { self.nll_avx2(data, x, s) },
             Isa::Baseline => {}
         }
-        self.nll_body(data, x, s)
+        self.nll_body::<false>(data, x, s)
     }
 
     /// NLL and its gradient at `x`.
@@ -1670,50 +1451,56 @@ impl Kernel {
             Isa::Avx2 => return unsafe { self.nll_grad_avx2(data, x, grad, s) },
             Isa::Baseline => {}
         }
-        self.nll_grad_body(data, x, grad, s)
+        self.nll_grad_body::<false>(data, x, grad, s)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn nll_avx2(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
-        self.nll_body(data, x, s)
+        self.nll_body::<false>(data, x, s)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     fn nll_grad_avx2(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
-        self.nll_grad_body(data, x, grad, s)
+        self.nll_grad_body::<false>(data, x, grad, s)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
     fn nll_avx512(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
-        self.nll_body(data, x, s)
+        self.nll_body::<true>(data, x, s)
     }
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
     fn nll_grad_avx512(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
-        self.nll_grad_body(data, x, grad, s)
+        self.nll_grad_body::<true>(data, x, grad, s)
     }
 
     #[inline(always)]
-    fn nll_body(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
-        self.forward(x, s);
+    fn nll_body<const AVX512: bool>(&self, data: &Data, x: &[f64], s: &mut Scratch) -> f64 {
+        self.forward::<AVX512>(x, s);
         let v = self.main_nll::<false>(data, s) + self.constraint_nll::<false>(data, s);
         if v.is_nan() { f64::INFINITY } else { v }
     }
 
     #[inline(always)]
-    fn nll_grad_body(&self, data: &Data, x: &[f64], grad: &mut [f64], s: &mut Scratch) -> f64 {
-        self.forward(x, s);
+    fn nll_grad_body<const AVX512: bool>(
+        &self,
+        data: &Data,
+        x: &[f64],
+        grad: &mut [f64],
+        s: &mut Scratch,
+    ) -> f64 {
+        self.forward::<AVX512>(x, s);
         let main = self.main_nll::<true>(data, s);
         if !main.is_finite() {
             grad.iter_mut().for_each(|g| *g = 0.0);
             return f64::INFINITY;
         }
         s.gpad.iter_mut().for_each(|g| *g = 0.0);
-        self.backward(s);
+        self.backward::<AVX512>(s);
         let v = main + self.constraint_nll::<true>(data, s);
         grad.copy_from_slice(&s.gpad[..self.n_params]);
         if v.is_nan() { f64::INFINITY } else { v }
