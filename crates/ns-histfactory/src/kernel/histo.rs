@@ -137,15 +137,27 @@ impl HistoGrad {
     #[inline(always)]
     unsafe fn dot_lanes(&self, r: &[(u32, u32); 3], wpf: &[f64], ds2: f64) -> f64 {
         let range = |i: usize| r[i].0 as usize..r[i].1 as usize;
-        let mut a4 = [0.0; 8];
-        for (&c, Line(rows)) in self.c4[range(0)].iter().zip(&self.r4[range(0)]) {
+        // Two accumulators for the 4-cell pieces, even and odd ones.
+        let piece = |a: &mut [f64; 8], c: u32, rows: &[f64; 8]| {
             let c = c as usize;
             // SAFETY: c + 4 ≤ wpf.len() (the caller's contract).
             let w: [f64; 8] = std::array::from_fn(|k| unsafe { gather(wpf, c + (k & 3)) });
             for k in 0..8 {
-                a4[k] = w[k].mul_add(rows[k], a4[k]);
+                a[k] = w[k].mul_add(rows[k], a[k]);
             }
+        };
+        let (c4, r4) = (&self.c4[range(0)], &self.r4[range(0)]);
+        let (mut a4, mut b4) = ([0.0; 8], [0.0; 8]);
+        for (c, r) in c4.chunks_exact(2).zip(r4.chunks_exact(2)) {
+            piece(&mut a4, c[0], &r[0].0);
+            piece(&mut b4, c[1], &r[1].0);
         }
+        if let (Some(&c), Some(Line(r))) = (c4.last(), r4.last())
+            && c4.len() % 2 == 1
+        {
+            piece(&mut a4, c, r);
+        }
+        let a4: [f64; 8] = std::array::from_fn(|k| a4[k] + b4[k]);
         let mut a2 = [0.0; 4];
         for (&c, Half(rows)) in self.c2[range(1)].iter().zip(&self.r2[range(1)]) {
             let c = c as usize;
@@ -391,11 +403,23 @@ mod avx512 {
         // `indices_fit`; r4 and r2 are 64- and 32-byte aligned.
         unsafe {
             let (c4, r4) = (h.c4.as_ptr(), h.r4.as_ptr().cast::<f64>());
-            let mut a4 = _mm512_setzero_pd();
-            for i in r[0].0 as usize..r[0].1 as usize {
+            let piece = |i: usize| {
                 let w = _mm512_broadcast_f64x4(_mm256_loadu_pd(wp.add(*c4.add(i) as usize)));
-                a4 = _mm512_fmadd_pd(w, _mm512_load_pd(r4.add(8 * i)), a4);
+                (w, _mm512_load_pd(r4.add(8 * i)))
+            };
+            let (mut a4, mut b4) = (_mm512_setzero_pd(), _mm512_setzero_pd());
+            let (mut i, end) = (r[0].0 as usize, r[0].1 as usize);
+            while i + 1 < end {
+                let ((w0, r0), (w1, r1)) = (piece(i), piece(i + 1));
+                a4 = _mm512_fmadd_pd(w0, r0, a4);
+                b4 = _mm512_fmadd_pd(w1, r1, b4);
+                i += 2;
             }
+            if i < end {
+                let (w0, r0) = piece(i);
+                a4 = _mm512_fmadd_pd(w0, r0, a4);
+            }
+            let a4 = _mm512_add_pd(a4, b4);
             let (c2, r2) = (h.c2.as_ptr(), h.r2.as_ptr().cast::<f64>());
             let mut a2 = _mm256_setzero_pd();
             for i in r[1].0 as usize..r[1].1 as usize {
