@@ -28,7 +28,8 @@
 //!   stored parameter-major, so a parameter's weights stay in registers
 //!   while its terms stream through; the histosys rows are stored again
 //!   block by block for the shift, so a block's shifted bins stay in
-//!   registers while its modifiers stream through.
+//!   registers while its modifiers stream through (module `histo`, whose
+//!   two loops also exist with AVX-512 intrinsics).
 //! - The gradient of a block's normsys factors is F · f'/f, with the ratio
 //!   computed vectorised with the factors, instead of serial prefix/suffix
 //!   products (kept for the linear factors, and for blocks where a factor
@@ -1429,7 +1430,9 @@ impl Kernel {
     /// The same bodies are compiled three times, for the baseline target,
     /// with AVX2 and with AVX-512, and chosen at run time. Everything they
     /// call is inlined, so the lane arrays and slice loops become 256- or
-    /// 512-bit vector code. Fused multiply-adds appear only where written
+    /// 512-bit vector code; in the AVX-512 build the two histosys loops
+    /// are intrinsics doing the same operations in the same order
+    /// (`histo`). Fused multiply-adds appear only where written
     /// (`mul_add`: Rust never contracts a·b + c), are correctly rounded
     /// whether done by the FMA unit or, in the baseline build, by the
     /// runtime's software `fma` (4–8× slower; only CPUs from before
