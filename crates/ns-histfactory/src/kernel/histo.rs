@@ -3,9 +3,8 @@
 //! the shift of the nominal yields (forward sweep) and parameter by
 //! parameter for the gradient (backward sweep), with their loops.
 //!
-//! Both sweeps are bound by loads on the machines we measure (a column or
-//! piece is a handful of multiply-adds on rows streamed from L2), so each
-//! layout keeps one accumulator per vector in registers, and the loops
+//! Both sweeps are a handful of multiply-adds per column or piece on rows
+//! streamed from L2, with their accumulators in registers, and the loops
 //! exist twice: in plain Rust on fixed-width arrays, which the compiler
 //! vectorises for the baseline and AVX2 builds, and with AVX-512
 //! intrinsics. The intrinsics do the same operations in the same order
@@ -14,8 +13,7 @@
 //! loops with shuffles, or reloads its state around a reduction, and the
 //! hand-written loops take 11% (shift) and 17% (gradient) off the time of
 //! the compiled ones on tHu. The shift also reads the rows of most entries
-//! in `f32`, where that is exact (see [`HistoColumns`]): 0.2 µs, 5%, off
-//! tHu's NLL.
+//! in `f32`, where that is exact (see [`HistoColumns`]).
 
 use super::{Half, Line, gather};
 
@@ -33,7 +31,7 @@ pub(super) struct HistoGroup {
 /// in pieces of 4, then 2, then 1 (6 = 4 + 2, 5 = 4 + 1), and a last piece
 /// of 3 is padded to 4 with zero rows within the block's padding. With R1
 /// and R2 side by side, a piece is one multiply-add by its cells' weights
-/// repeated, and no zero of a half-empty vector is stored.
+/// repeated, and only a last piece of 3 cells stores a zero lane.
 #[derive(Debug, Clone, Default)]
 pub(super) struct HistoGrad {
     c4: Vec<u32>,
@@ -202,8 +200,9 @@ impl HistoGrad {
 ///
 /// Entries whose rows are all exactly representable in `f32` (most of
 /// them where the templates come from single-precision histograms, as in
-/// tHu) are stored in `f32`: the sweep is bound by loads, and widening an
-/// exact `f32` gives back the same `f64`, so the results do not change.
+/// tHu) are stored in `f32`: half the bytes to load (0.2 µs off tHu's
+/// NLL), and widening an exact `f32` gives back the same `f64`, so the
+/// results do not change.
 #[derive(Debug, Clone, Default)]
 struct HistoColumns<const W: usize> {
     /// First cell of each column.
@@ -301,9 +300,9 @@ impl<const W: usize> HistoColumns<W> {
             && self.wide.indices_fit(self.cells.len(), n_groups)
     }
 
-    /// base = nominal + Σ_entries R1·s1 + R2·s2 on every column, with the
-    /// R1 and R2 sums in two accumulators (two dependency chains), the
-    /// `f32` entries first.
+    /// base = nominal + Σ_entries R1·s1 + R2·s2 on every column, the `f32`
+    /// entries first, in four accumulators ([`Entries::accumulate`])
+    /// added as (a1 + a2) + (b1 + b2).
     #[inline(always)]
     unsafe fn shift_lanes(&self, nominal: &[f64], weights: &[[f64; 2]], base: &mut [f64]) {
         let (mut start32, mut start64) = (0, 0);
