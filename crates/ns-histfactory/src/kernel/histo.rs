@@ -457,165 +457,104 @@ mod avx512 {
         }
     }
 
-    /// [`HistoColumns::shift_lanes`] on columns of 8.
-    ///
-    /// # Safety
-    /// As [`super::HistoForward::shift`] with `AVX512`.
-    #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
-    pub(super) unsafe fn shift8(
-        h: &HistoColumns<8>,
-        nominal: &[f64],
-        weights: &[[f64; 2]],
-        base: &mut [f64],
-    ) {
-        let (n, w) = (&h.narrow, &h.wide);
-        let (rows32, groups32) = (n.rows.as_ptr().cast::<f32>(), n.groups.as_ptr());
-        let (rows64, groups64) = (w.rows.as_ptr().cast::<f64>(), w.groups.as_ptr());
-        let (wp, nom, out) = (
-            weights.as_ptr().cast::<f64>(),
-            nominal.as_ptr(),
-            base.as_mut_ptr(),
-        );
-        let (mut start32, mut start64) = (0, 0);
-        // SAFETY: cells, groups and entry ranges checked by `indices_fit`.
-        unsafe {
-            for (i, &c) in h.cells.iter().enumerate() {
-                let c = c as usize;
-                let (end32, end64) = (
-                    *n.ends.get_unchecked(i) as usize,
-                    *w.ends.get_unchecked(i) as usize,
-                );
-                let narrow = |e: usize| {
-                    let (g, r) = (*groups32.add(e) as usize, rows32.add(16 * e));
-                    let r1 = _mm512_cvtps_pd(_mm256_loadu_ps(r));
-                    let r2 = _mm512_cvtps_pd(_mm256_loadu_ps(r.add(8)));
-                    (
-                        r1,
-                        r2,
-                        _mm512_set1_pd(*wp.add(2 * g)),
-                        _mm512_set1_pd(*wp.add(2 * g + 1)),
-                    )
-                };
-                let wide = |e: usize| {
-                    let (g, r) = (*groups64.add(e) as usize, rows64.add(16 * e));
-                    let (r1, r2) = (_mm512_loadu_pd(r), _mm512_loadu_pd(r.add(8)));
-                    (
-                        r1,
-                        r2,
-                        _mm512_set1_pd(*wp.add(2 * g)),
-                        _mm512_set1_pd(*wp.add(2 * g + 1)),
-                    )
-                };
-                let mut a = [_mm512_loadu_pd(nom.add(c)), _mm512_setzero_pd()];
-                let mut b = [_mm512_setzero_pd(); 2];
-                let add = |acc: &mut [_; 2], (r1, r2, s1, s2)| {
-                    acc[0] = _mm512_fmadd_pd(r1, s1, acc[0]);
-                    acc[1] = _mm512_fmadd_pd(r2, s2, acc[1]);
-                };
-                let mut e = start32;
-                while e + 1 < end32 {
-                    add(&mut a, narrow(e));
-                    add(&mut b, narrow(e + 1));
-                    e += 2;
+    /// [`HistoColumns::shift_lanes`] on columns of `$w` cells, in vectors
+    /// `$pd` of `$w` doubles: the same loop for 8 and 4 cells, with the
+    /// intrinsics of each width.
+    macro_rules! shift_columns {
+        ($name:ident, $w:literal, $pd:ty, $load:ident, $load_f32:ident, $widen:ident,
+         $splat:ident, $zero:ident, $fmadd:ident, $add:ident, $store:ident) => {
+            /// # Safety
+            /// As [`super::HistoForward::shift`] with `AVX512`.
+            #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
+            pub(super) unsafe fn $name(
+                h: &HistoColumns<$w>,
+                nominal: &[f64],
+                weights: &[[f64; 2]],
+                base: &mut [f64],
+            ) {
+                let (n, w) = (&h.narrow, &h.wide);
+                let (rows32, groups32) = (n.rows.as_ptr().cast::<f32>(), n.groups.as_ptr());
+                let (rows64, groups64) = (w.rows.as_ptr().cast::<f64>(), w.groups.as_ptr());
+                let wp = weights.as_ptr().cast::<f64>();
+                let (nom, out) = (nominal.as_ptr(), base.as_mut_ptr());
+                let (mut start32, mut start64) = (0, 0);
+                // SAFETY: cells, groups and entry ranges checked by
+                // `indices_fit`.
+                unsafe {
+                    let splat = |g: usize| ($splat(*wp.add(2 * g)), $splat(*wp.add(2 * g + 1)));
+                    // (R1, R2, s1, s2) of an entry.
+                    let narrow = |e: usize| -> ($pd, $pd, ($pd, $pd)) {
+                        let r = rows32.add(2 * $w * e);
+                        let (r1, r2) = ($widen($load_f32(r)), $widen($load_f32(r.add($w))));
+                        (r1, r2, splat(*groups32.add(e) as usize))
+                    };
+                    let wide = |e: usize| -> ($pd, $pd, ($pd, $pd)) {
+                        let r = rows64.add(2 * $w * e);
+                        ($load(r), $load(r.add($w)), splat(*groups64.add(e) as usize))
+                    };
+                    let add = |acc: &mut [$pd; 2], (r1, r2, (s1, s2)): ($pd, $pd, ($pd, $pd))| {
+                        acc[0] = $fmadd(r1, s1, acc[0]);
+                        acc[1] = $fmadd(r2, s2, acc[1]);
+                    };
+                    for (i, &c) in h.cells.iter().enumerate() {
+                        let c = c as usize;
+                        let end32 = *n.ends.get_unchecked(i) as usize;
+                        let end64 = *w.ends.get_unchecked(i) as usize;
+                        // Even entries in a, odd ones in b.
+                        let mut a = [$load(nom.add(c)), $zero()];
+                        let mut b = [$zero(); 2];
+                        let mut e = start32;
+                        while e + 1 < end32 {
+                            add(&mut a, narrow(e));
+                            add(&mut b, narrow(e + 1));
+                            e += 2;
+                        }
+                        if e < end32 {
+                            add(&mut a, narrow(e));
+                        }
+                        let mut e = start64;
+                        while e + 1 < end64 {
+                            add(&mut a, wide(e));
+                            add(&mut b, wide(e + 1));
+                            e += 2;
+                        }
+                        if e < end64 {
+                            add(&mut a, wide(e));
+                        }
+                        $store(out.add(c), $add($add(a[0], a[1]), $add(b[0], b[1])));
+                        (start32, start64) = (end32, end64);
+                    }
                 }
-                if e < end32 {
-                    add(&mut a, narrow(e));
-                }
-                let mut e = start64;
-                while e + 1 < end64 {
-                    add(&mut a, wide(e));
-                    add(&mut b, wide(e + 1));
-                    e += 2;
-                }
-                if e < end64 {
-                    add(&mut a, wide(e));
-                }
-                let sum = _mm512_add_pd(_mm512_add_pd(a[0], a[1]), _mm512_add_pd(b[0], b[1]));
-                _mm512_storeu_pd(out.add(c), sum);
-                (start32, start64) = (end32, end64);
             }
-        }
+        };
     }
 
-    /// [`HistoColumns::shift_lanes`] on columns of 4.
-    ///
-    /// # Safety
-    /// As [`super::HistoForward::shift`] with `AVX512`.
-    #[target_feature(enable = "avx2,fma,avx512f,avx512dq,avx512vl")]
-    pub(super) unsafe fn shift4(
-        h: &HistoColumns<4>,
-        nominal: &[f64],
-        weights: &[[f64; 2]],
-        base: &mut [f64],
-    ) {
-        let (n, w) = (&h.narrow, &h.wide);
-        let (rows32, groups32) = (n.rows.as_ptr().cast::<f32>(), n.groups.as_ptr());
-        let (rows64, groups64) = (w.rows.as_ptr().cast::<f64>(), w.groups.as_ptr());
-        let (wp, nom, out) = (
-            weights.as_ptr().cast::<f64>(),
-            nominal.as_ptr(),
-            base.as_mut_ptr(),
-        );
-        let (mut start32, mut start64) = (0, 0);
-        // SAFETY: as in `shift8`.
-        unsafe {
-            for (i, &c) in h.cells.iter().enumerate() {
-                let c = c as usize;
-                let (end32, end64) = (
-                    *n.ends.get_unchecked(i) as usize,
-                    *w.ends.get_unchecked(i) as usize,
-                );
-                let narrow = |e: usize| {
-                    let (g, r) = (*groups32.add(e) as usize, rows32.add(8 * e));
-                    let r1 = _mm256_cvtps_pd(_mm_loadu_ps(r));
-                    let r2 = _mm256_cvtps_pd(_mm_loadu_ps(r.add(4)));
-                    (
-                        r1,
-                        r2,
-                        _mm256_set1_pd(*wp.add(2 * g)),
-                        _mm256_set1_pd(*wp.add(2 * g + 1)),
-                    )
-                };
-                let wide = |e: usize| {
-                    let (g, r) = (*groups64.add(e) as usize, rows64.add(8 * e));
-                    let (r1, r2) = (_mm256_loadu_pd(r), _mm256_loadu_pd(r.add(4)));
-                    (
-                        r1,
-                        r2,
-                        _mm256_set1_pd(*wp.add(2 * g)),
-                        _mm256_set1_pd(*wp.add(2 * g + 1)),
-                    )
-                };
-                let mut a = [_mm256_loadu_pd(nom.add(c)), _mm256_setzero_pd()];
-                let mut b = [_mm256_setzero_pd(); 2];
-                let add = |acc: &mut [_; 2], (r1, r2, s1, s2)| {
-                    acc[0] = _mm256_fmadd_pd(r1, s1, acc[0]);
-                    acc[1] = _mm256_fmadd_pd(r2, s2, acc[1]);
-                };
-                let mut e = start32;
-                while e + 1 < end32 {
-                    add(&mut a, narrow(e));
-                    add(&mut b, narrow(e + 1));
-                    e += 2;
-                }
-                if e < end32 {
-                    add(&mut a, narrow(e));
-                }
-                let mut e = start64;
-                while e + 1 < end64 {
-                    add(&mut a, wide(e));
-                    add(&mut b, wide(e + 1));
-                    e += 2;
-                }
-                if e < end64 {
-                    add(&mut a, wide(e));
-                }
-                let sum = _mm256_add_pd(_mm256_add_pd(a[0], a[1]), _mm256_add_pd(b[0], b[1]));
-                _mm256_storeu_pd(out.add(c), sum);
-                (start32, start64) = (end32, end64);
-            }
-        }
-    }
+    shift_columns!(
+        shift8,
+        8,
+        __m512d,
+        _mm512_loadu_pd,
+        _mm256_loadu_ps,
+        _mm512_cvtps_pd,
+        _mm512_set1_pd,
+        _mm512_setzero_pd,
+        _mm512_fmadd_pd,
+        _mm512_add_pd,
+        _mm512_storeu_pd
+    );
+    shift_columns!(
+        shift4,
+        4,
+        __m256d,
+        _mm256_loadu_pd,
+        _mm_loadu_ps,
+        _mm256_cvtps_pd,
+        _mm256_set1_pd,
+        _mm256_setzero_pd,
+        _mm256_fmadd_pd,
+        _mm256_add_pd,
+        _mm256_storeu_pd
+    );
 }
 
 #[cfg(test)]
