@@ -962,7 +962,8 @@ impl Kernel {
         }
         // Cells of blocks without histosys keep their nominal from
         // `new_scratch`; the others are all overwritten.
-        // SAFETY: AVX512 only in the AVX-512 build (`nll_avx512`); the
+        // SAFETY: AVX512 only in the AVX-512 build (`nll_avx512`,
+        // `nll_grad_avx512`), which runs where `detect_isa` found it; the
         // column indices were checked against n_cells = base.len() =
         // nominal_cells.len() and the groups (`check_indices`,
         // `check_shapes`).
