@@ -605,14 +605,13 @@ mod tests {
         for ((cell, r1, r2), (n1, n2)) in blocks.iter().zip(&neg) {
             fw.push_block(*cell, r1.len(), &[(0, r1, r2), (1, n1, n2)]);
         }
-        let stored = |n: usize, w: usize| (n, w);
         assert_eq!(
-            stored(fw.w4.narrow.groups.len(), fw.w4.wide.groups.len()),
+            (fw.w4.narrow.groups.len(), fw.w4.wide.groups.len()),
             (4, 6),
             "columns of 2 and 4 bins narrow; of 1, 3 and the last of 9 wide"
         );
         assert_eq!(
-            stored(fw.w8.narrow.groups.len(), fw.w8.wide.groups.len()),
+            (fw.w8.narrow.groups.len(), fw.w8.wide.groups.len()),
             (4, 6),
             "columns of 6 and 8 bins narrow; of 5, 7 and the first of 9 wide"
         );
@@ -620,6 +619,7 @@ mod tests {
         let weights = [[0.3, -0.7], [1.1, 0.25]];
         assert!(fw.indices_fit(weights.len(), n_cells));
         let mut base = vec![f64::NAN; n_cells];
+        // SAFETY: indices checked just above; the lane-array loops.
         unsafe { fw.shift::<false>(&nominal, &weights, &mut base) };
         for ((cell, r1, r2), (n1, n2)) in blocks.iter().zip(&neg) {
             for j in 0..r1.len() {
@@ -643,6 +643,7 @@ mod tests {
         assert!(grad.indices_fit(std::slice::from_ref(&group), n_cells));
         let wpf: Vec<f64> = (0..n_cells).map(|c| 0.5 - 0.01 * c as f64).collect();
         let ds2 = 0.4;
+        // SAFETY: as for the shift.
         let got = unsafe { grad.dot::<false>(&group, &wpf, ds2) };
         let wpf_ref = &wpf;
         let want: f64 = blocks
@@ -659,10 +660,12 @@ mod tests {
             && std::is_x86_feature_detected!("avx512vl")
         {
             let mut wide = vec![f64::NAN; n_cells];
+            // SAFETY: the CPU has AVX-512 (checked above).
             unsafe { fw.shift::<true>(&nominal, &weights, &mut wide) };
             for (c, (a, b)) in base.iter().zip(&wide).enumerate() {
                 assert_eq!(a.to_bits(), b.to_bits(), "shift, cell {c}");
             }
+            // SAFETY: as above.
             let d = unsafe { grad.dot::<true>(&group, &wpf, ds2) };
             assert_eq!(got.to_bits(), d.to_bits(), "gradient dot");
         }
