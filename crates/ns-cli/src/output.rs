@@ -1,35 +1,220 @@
 //! Writing results: JSON (with a versioned schema) or human tables, to
 //! stdout or a file.
+//!
+//! JSON is streamed from `Serialize` values straight into a buffered writer
+//! (no intermediate `serde_json::Value` tree for the large outputs: a fit's
+//! covariance on a 200-parameter model is 40,000 numbers, and building,
+//! pretty-printing and dropping a tree of them cost more than the fit).
+//! The layout is pretty-printed objects with arrays of numbers on one line.
 
 use std::io::Write;
 
 use anyhow::{Context, Result};
+use serde::Serialize;
 
 use crate::common::OutputArgs;
 
 /// Emit `value` as JSON or `table` as text, per the output options.
-pub fn emit(
+pub fn emit<T: Serialize + ?Sized>(
     out: &OutputArgs,
-    value: &serde_json::Value,
+    value: &T,
     table: impl FnOnce() -> String,
 ) -> Result<()> {
-    let text = if out.json {
-        let mut s = serde_json::to_string_pretty(value)?;
-        s.push('\n');
-        s
-    } else {
-        table()
+    let write = |w: &mut dyn Write| -> Result<()> {
+        if out.json {
+            let mut ser = serde_json::Serializer::with_formatter(&mut *w, CompactArrays::default());
+            value.serialize(&mut ser)?;
+            w.write_all(b"\n")?;
+        } else {
+            w.write_all(table().as_bytes())?;
+        }
+        w.flush()?;
+        Ok(())
     };
     match &out.output {
         None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
+            let stdout = std::io::stdout().lock();
+            write(&mut std::io::BufWriter::with_capacity(1 << 16, stdout))
         }
         Some(p) => {
-            std::fs::write(p, text).with_context(|| format!("{}: cannot write", p.display()))?
+            let f = std::fs::File::create(p)
+                .with_context(|| format!("{}: cannot write", p.display()))?;
+            write(&mut std::io::BufWriter::with_capacity(1 << 16, f))
+                .with_context(|| format!("{}: cannot write", p.display()))
         }
     }
-    Ok(())
+}
+
+/// Pretty JSON (two-space indent, one key per line) except that arrays whose
+/// elements are all scalars stay on one line: `[1.0, 2.0]`.
+///
+/// A formatter only learns an element's kind when it is written, so the
+/// separator before each array element is deferred until then: scalars get
+/// `", "`, objects and arrays a newline and indent.
+#[derive(Default)]
+pub struct CompactArrays {
+    indent: usize,
+    /// One entry per open array or object: does its closing bracket go on a
+    /// line of its own (an array with a composite element, an object with a
+    /// key)?
+    frames: Vec<bool>,
+    /// An array element separator is pending (`first` flag of the element).
+    pending: Option<bool>,
+}
+
+impl CompactArrays {
+    fn newline<W: ?Sized + Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.indent {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    /// Flush a pending array separator before a scalar.
+    fn scalar<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if self.pending.take() == Some(false) {
+            w.write_all(b", ")?;
+        }
+        Ok(())
+    }
+
+    /// Flush a pending array separator before an object or array.
+    fn composite<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        if let Some(first) = self.pending.take() {
+            if !first {
+                w.write_all(b",")?;
+            }
+            if let Some(c) = self.frames.last_mut() {
+                *c = true;
+            }
+            self.newline(w)?;
+        }
+        Ok(())
+    }
+}
+
+macro_rules! scalar_writes {
+    ($($name:ident: $t:ty),*) => {$(
+        fn $name<W: ?Sized + Write>(&mut self, w: &mut W, v: $t) -> std::io::Result<()> {
+            self.scalar(w)?;
+            serde_json::ser::CompactFormatter.$name(w, v)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for CompactArrays {
+    scalar_writes!(write_bool: bool, write_i8: i8, write_i16: i16, write_i32: i32, write_i64: i64,
+        write_u8: u8, write_u16: u16, write_u32: u32, write_u64: u64, write_f32: f32, write_f64: f64);
+
+    fn write_null<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.scalar(w)?;
+        w.write_all(b"null")
+    }
+
+    fn begin_string<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.scalar(w)?;
+        w.write_all(b"\"")
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.composite(w)?;
+        self.frames.push(false);
+        self.indent += 1;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.indent -= 1;
+        if self.frames.pop().unwrap_or(false) {
+            self.newline(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        _w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.pending = Some(first);
+        Ok(())
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.composite(w)?;
+        self.frames.push(false);
+        self.indent += 1;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.indent -= 1;
+        if self.frames.pop().unwrap_or(false) {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        if !first {
+            w.write_all(b",")?;
+        }
+        if let Some(k) = self.frames.last_mut() {
+            *k = true;
+        }
+        self.newline(w)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+}
+
+/// A JSON number that stays valid JSON for non-finite values (written as
+/// the strings `"inf"`, `"-inf"`, `"NaN"`), serialised without allocation.
+#[derive(Clone, Copy, Debug)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        if self.0.is_finite() {
+            s.serialize_f64(self.0)
+        } else {
+            s.collect_str(&self.0)
+        }
+    }
+}
+
+/// A slice of numbers as a JSON array of [`Num`].
+pub struct Nums<'a>(pub &'a [f64]);
+
+impl Serialize for Nums<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|&v| Num(v)))
+    }
+}
+
+/// A row-major `n × n` matrix as a JSON array of rows.
+pub struct Matrix<'a> {
+    /// Row-major entries.
+    pub data: &'a [f64],
+    /// Row length.
+    pub n: usize,
+}
+
+impl Serialize for Matrix<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.data.chunks(self.n.max(1)).map(Nums))
+    }
 }
 
 /// JSON number that stays valid JSON for non-finite values (as strings).
@@ -74,4 +259,40 @@ pub fn failed_fits(fits: &[(&'static str, ns_core::FitStatus)]) -> serde_json::V
 /// Convert an inference error into an `anyhow` error with context.
 pub fn infer_err(what: &str, e: ns_infer::InferError) -> anyhow::Error {
     anyhow::anyhow!("{what}: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render<T: Serialize>(v: &T) -> String {
+        let mut buf = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut buf, CompactArrays::default());
+        v.serialize(&mut ser).unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn layout_round_trips_and_keeps_number_arrays_inline() {
+        let v = serde_json::json!({
+            "a": [1.5, 2.0, -3.25], "b": {"c": [], "d": [[1.0, 2.0], [3.0, 4.0]]},
+            "e": [{"x": 1, "y": [true, null, "s"]}, {"x": 2}], "f": "text", "g": {}
+        });
+        assert!(render(&serde_json::json!({"g": {}, "h": []})).contains("\"g\": {},\n  \"h\": []"));
+        let s = render(&v);
+        let back: serde_json::Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, v, "{s}");
+        assert!(s.contains("\"a\": [1.5, 2.0, -3.25]"), "{s}");
+        assert!(
+            s.contains("[\n      [1.0, 2.0],\n      [3.0, 4.0]\n    ]"),
+            "{s}"
+        );
+        assert!(s.contains("\"y\": [true, null, \"s\"]"), "{s}");
+    }
+
+    #[test]
+    fn non_finite_numbers_are_strings() {
+        let s = render(&Nums(&[1.0, f64::INFINITY, f64::NEG_INFINITY, f64::NAN]));
+        assert_eq!(s, r#"[1.0, "inf", "-inf", "NaN"]"#);
+    }
 }

@@ -65,7 +65,7 @@ const SIMPLE: &str = r#"{"channels":[{"name":"sr","samples":[
 #[test]
 fn bundled_example_fits_with_json_schema() {
     let v = json_of(&run(&["fit", "--json"], None));
-    assert_eq!(v["schema"], "nextstat.fit/1");
+    assert_eq!(v["schema"], "nextstat.fit/2");
     assert_eq!(v["poi"], "mu");
     assert_eq!(v["converged"], true);
     let names: Vec<&str> = v["parameters"]
@@ -77,7 +77,19 @@ fn bundled_example_fits_with_json_schema() {
     assert!(names.contains(&"staterror_SR[0]"), "{names:?}");
     assert!((v["twice_nll"].as_f64().unwrap() - 2.0 * v["nll"].as_f64().unwrap()).abs() < 1e-12);
     let n = names.len();
-    assert_eq!(v["covariance"].as_array().unwrap().len(), n);
+    // The covariance only on request (nextstat.fit/2).
+    assert!(v.get("covariance").is_none());
+    let c = json_of(&run(&["fit", "--json", "--covariance"], None));
+    let cov = c["covariance"].as_array().unwrap();
+    assert_eq!(cov.len(), n);
+    for (i, p) in c["parameters"].as_array().unwrap().iter().enumerate() {
+        let var = cov[i].as_array().unwrap()[i].as_f64().unwrap();
+        let unc = p["uncertainty"].as_f64().unwrap();
+        assert!(
+            (var.sqrt() - unc).abs() <= 1e-12 * unc.max(1e-300),
+            "{i}: {var} vs {unc}"
+        );
+    }
     for key in ["status", "n_iter", "n_eval", "measurement"] {
         assert!(!v[key].is_null(), "missing {key}");
     }
@@ -125,7 +137,7 @@ fn stdin_fix_poi_fixed_and_output_file() {
     assert!(out.status.success());
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-    assert_eq!(v["schema"], "nextstat.fit/1");
+    assert_eq!(v["schema"], "nextstat.fit/2");
 }
 
 #[test]
@@ -328,6 +340,6 @@ fn negative_yields_are_legal() {
     // Either a converged fit or a reported failure: never a panic.
     if out.status.success() {
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        assert_eq!(v["schema"], "nextstat.fit/1");
+        assert_eq!(v["schema"], "nextstat.fit/2");
     }
 }

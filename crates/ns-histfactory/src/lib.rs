@@ -9,6 +9,7 @@
 mod build;
 mod error;
 mod fastmath;
+mod hessian_pattern;
 pub mod interp;
 mod kernel;
 mod model;

@@ -195,6 +195,8 @@ pub struct HistFactoryModel {
     kinks: Vec<usize>,
     observed: Data,
     pub(crate) kernel: Kernel,
+    /// Hessian sparsity, computed on first use (only HESSE needs it).
+    pattern: std::sync::OnceLock<Vec<Vec<usize>>>,
 }
 
 impl HistFactoryModel {
@@ -221,6 +223,7 @@ impl HistFactoryModel {
             kinks,
             observed,
             kernel,
+            pattern: std::sync::OnceLock::new(),
         }
     }
 
@@ -357,6 +360,12 @@ impl ns_core::Model for HistFactoryModel {
     }
     fn observed(&self) -> &Data {
         &self.observed
+    }
+    fn hessian_pattern(&self) -> Option<&[Vec<usize>]> {
+        Some(
+            self.pattern
+                .get_or_init(|| crate::hessian_pattern::hessian_pattern(&self.p)),
+        )
     }
     fn new_scratch(&self) -> Scratch {
         self.kernel.new_scratch()

@@ -2,7 +2,7 @@
 //! fixed (conditional fits), plus Hessian-based uncertainties.
 
 use ns_core::{BoundObjective, FitResult, FitStatus, Model};
-use ns_optim::{Lbfgsb, LbfgsbOptions, covariance_from_hessian, hessian_from_gradient};
+use ns_optim::{Lbfgsb, LbfgsbOptions, covariance_from_hessian, hessian_structured};
 
 use crate::error::{InferError, Result};
 
@@ -204,8 +204,9 @@ impl Fitter {
             n_eval,
         };
         if uncertainties && r.fval.is_finite() {
-            let h = hessian_from_gradient(&mut obj, &result.bestfit, &p.lower, &p.upper, &p.fixed);
-            result.n_eval += 2 * p.fixed.iter().filter(|f| !**f).count();
+            let (h, evals) =
+                hessian_structured(&mut obj, &result.bestfit, &p.lower, &p.upper, &p.fixed);
+            result.n_eval += evals;
             match covariance_from_hessian(&h, n, &p.fixed) {
                 Some(cov) => {
                     for i in 0..n {

@@ -1,9 +1,6 @@
-//! Hessian by finite differences of the analytic gradient, and the
-//! covariance matrix as its inverse (the Minuit/pyhf "HESSE" uncertainties).
+//! Hessian by finite differences of the analytic gradient (the Minuit/pyhf
+//! "HESSE" uncertainties come from its inverse, in [`crate::covariance_from_hessian`]).
 
-use faer::Mat;
-use faer::Side;
-use faer::linalg::solvers::DenseSolveCore;
 use ns_core::Objective;
 
 /// Relative finite-difference step, `h_i = STEP_REL * max(|x_i|, 1)`.
@@ -15,7 +12,7 @@ use ns_core::Objective;
 /// the minimum (`G` well above `|g|`), which moves the optimum up, so we use
 /// `1e-5`: relative errors of about `1e-10` from each source on smooth
 /// NLLs, and exact (to rounding) for quadratics.
-const STEP_REL: f64 = 1e-5;
+pub(crate) const STEP_REL: f64 = 1e-5;
 
 /// Hessian by central differences of the analytic gradient (free parameters
 /// only; rows and columns of fixed parameters, and of parameters pinned by
@@ -109,80 +106,4 @@ pub fn hessian_from_gradient<O: Objective + ?Sized>(
         }
     }
     h
-}
-
-/// Invert the free-parameter block of a row-major `n × n` Hessian with a
-/// Cholesky (LLᵀ) factorisation. Returns `None` when that block is not
-/// (numerically) positive definite — the factorisation fails, or a pivot
-/// keeps less than `k·eps` of its diagonal entry (`k` free parameters) —
-/// or has non-finite entries. Rows and
-/// columns of fixed parameters are zero in the output.
-///
-/// # Panics
-///
-/// When `hessian.len() != n * n` or `fixed.len() != n`.
-pub fn covariance_from_hessian(hessian: &[f64], n: usize, fixed: &[bool]) -> Option<Vec<f64>> {
-    assert_eq!(hessian.len(), n * n, "hessian must be n*n");
-    assert_eq!(fixed.len(), n, "fixed mask length differs from n");
-    let idx: Vec<usize> = (0..n).filter(|&i| !fixed[i]).collect();
-    let k = idx.len();
-    let mut cov = vec![0.0; n * n];
-    if k == 0 {
-        return Some(cov);
-    }
-    let block = Mat::<f64>::from_fn(k, k, |a, b| {
-        let (i, j) = (idx[a], idx[b]);
-        0.5 * (hessian[i * n + j] + hessian[j * n + i])
-    });
-    if (0..k).any(|a| (0..k).any(|b| !block[(a, b)].is_finite())) {
-        return None;
-    }
-    let llt = block.llt(Side::Lower).ok()?;
-    // Numerically singular: a pivot that kept less than `k eps` of its
-    // diagonal entry has lost all its significant digits.
-    let l = llt.L();
-    for a in 0..k {
-        let pivot = l[(a, a)] * l[(a, a)];
-        if pivot.is_nan() || pivot <= k as f64 * f64::EPSILON * block[(a, a)] {
-            return None;
-        }
-    }
-    let inv = llt.inverse();
-    for a in 0..k {
-        for b in 0..k {
-            let v = inv[(a, b)];
-            if !v.is_finite() {
-                return None;
-            }
-            cov[idx[a] * n + idx[b]] = v;
-        }
-    }
-    // Exact symmetry.
-    for a in 0..k {
-        for b in 0..a {
-            let (i, j) = (idx[a], idx[b]);
-            let v = 0.5 * (cov[i * n + j] + cov[j * n + i]);
-            cov[i * n + j] = v;
-            cov[j * n + i] = v;
-        }
-    }
-    Some(cov)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn covariance_of_diagonal() {
-        let h = [4.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.25];
-        let c = covariance_from_hessian(&h, 3, &[false, true, false]).unwrap();
-        assert_eq!(c, vec![0.25, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 4.0]);
-    }
-
-    #[test]
-    fn covariance_rejects_indefinite_and_nan() {
-        assert!(covariance_from_hessian(&[1.0, 2.0, 2.0, 1.0], 2, &[false; 2]).is_none());
-        assert!(covariance_from_hessian(&[f64::NAN, 0.0, 0.0, 1.0], 2, &[false; 2]).is_none());
-    }
 }

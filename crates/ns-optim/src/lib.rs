@@ -18,11 +18,15 @@
 //! tuned to converge tightly on HistFactory likelihoods.
 #![warn(missing_docs)]
 
+mod covariance;
 mod hessian;
+mod hessian_sparse;
 mod lbfgsb;
 mod line_search;
 mod root;
 
-pub use hessian::{covariance_from_hessian, hessian_from_gradient};
+pub use covariance::covariance_from_hessian;
+pub use hessian::hessian_from_gradient;
+pub use hessian_sparse::hessian_structured;
 pub use lbfgsb::{Lbfgsb, LbfgsbOptions, MinimizeResult, STALL_ITERATIONS};
 pub use root::{RootError, RootResult, brent_root, toms748};

@@ -3,10 +3,11 @@
 use anyhow::Result;
 use clap::Args;
 use ns_core::Model;
-use serde_json::json;
+use serde::Serialize;
+use serde::ser::SerializeSeq;
 
 use crate::common::{FitArgs, ModelArgs, OutputArgs};
-use crate::output::{emit, num};
+use crate::output::{Matrix, Num, emit};
 
 #[derive(Debug, Args)]
 pub struct FitCmd {
@@ -17,6 +18,10 @@ pub struct FitCmd {
     /// Fix the POI at this value (conditional fit).
     #[arg(long, value_name = "VALUE")]
     poi_fixed: Option<f64>,
+    /// Include the covariance matrix in the JSON output (n × n numbers:
+    /// 40,000 on a 200-parameter model, several times the cost of the fit).
+    #[arg(long)]
+    covariance: bool,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -40,25 +45,27 @@ pub fn run(cmd: FitCmd) -> Result<()> {
     let r = ns_infer::fit(&model, model.observed(), &opts)?;
     let names = model.param_names();
     let n = names.len();
-    let value = json!({
-        "schema": "nextstat.fit/1",
-        "input": cmd.model.source_name(),
-        "measurement": model.measurement(),
-        "poi": model.poi_name(),
-        "parameters": names.iter().enumerate().map(|(i, name)| json!({
-            "name": name,
-            "value": num(r.bestfit[i]),
-            "uncertainty": num(r.uncertainties[i]),
-        })).collect::<Vec<_>>(),
-        "nll": num(r.nll),
-        "twice_nll": num(r.twice_nll()),
-        "converged": r.converged(),
-        "status": r.status.as_str(),
-        "n_iter": r.n_iter,
-        "n_eval": r.n_eval,
-        "hessian_pos_def": r.hessian_pos_def,
-        "covariance": r.covariance.as_ref().map(|c| c.chunks(n).map(|row| row.iter().map(|&v| num(v)).collect::<Vec<_>>()).collect::<Vec<_>>()),
-    });
+    let value = FitJson {
+        schema: "nextstat.fit/2",
+        input: cmd.model.source_name(),
+        measurement: model.measurement(),
+        poi: model.poi_name(),
+        parameters: Params {
+            names,
+            values: &r.bestfit,
+            uncertainties: &r.uncertainties,
+        },
+        nll: Num(r.nll),
+        twice_nll: Num(r.twice_nll()),
+        converged: r.converged(),
+        status: r.status.as_str(),
+        n_iter: r.n_iter,
+        n_eval: r.n_eval,
+        hessian_pos_def: r.hessian_pos_def,
+        covariance: cmd
+            .covariance
+            .then(|| r.covariance.as_deref().map(|data| Matrix { data, n })),
+    };
     emit(&cmd.out, &value, || {
         let width = names.iter().map(|s| s.len()).max().unwrap_or(4).max(9);
         let mut t = format!(
@@ -103,4 +110,52 @@ pub fn run(cmd: FitCmd) -> Result<()> {
         anyhow::bail!("fit did not converge: {}", r.status);
     }
     Ok(())
+}
+
+/// The `nextstat.fit/1` document, streamed (see `output`).
+#[derive(Serialize)]
+struct FitJson<'a> {
+    schema: &'static str,
+    input: String,
+    measurement: &'a str,
+    poi: &'a str,
+    parameters: Params<'a>,
+    nll: Num,
+    twice_nll: Num,
+    converged: bool,
+    status: &'static str,
+    n_iter: usize,
+    n_eval: usize,
+    hessian_pos_def: bool,
+    /// Only with `--covariance` (absent otherwise; `null` if the Hessian was
+    /// not positive definite).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    covariance: Option<Option<Matrix<'a>>>,
+}
+
+/// `[{"name", "value", "uncertainty"}, ...]` without building the objects.
+struct Params<'a> {
+    names: &'a [String],
+    values: &'a [f64],
+    uncertainties: &'a [f64],
+}
+
+impl Serialize for Params<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Param<'a> {
+            name: &'a str,
+            value: Num,
+            uncertainty: Num,
+        }
+        let mut seq = s.serialize_seq(Some(self.names.len()))?;
+        for (i, name) in self.names.iter().enumerate() {
+            seq.serialize_element(&Param {
+                name,
+                value: Num(self.values[i]),
+                uncertainty: Num(self.uncertainties[i]),
+            })?;
+        }
+        seq.end()
+    }
 }
