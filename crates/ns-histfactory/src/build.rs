@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::error::{HistFactoryError, Result};
-use crate::interp::{InterpSettings, NormsysCoeffs, additive_rows};
+use crate::interp::{InterpCode, InterpSettings, NormsysCoeffs, additive_rows};
 use crate::model::{
     Block, ChannelInfo, Constraint, HistFactoryModel, HistoMod, ParamSetInfo, PerBinMod,
     ScalarKind, ScalarMod,
@@ -196,7 +196,10 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                 match m {
                     Modifier::Normsys { data, .. } => {
                         check_finite(&ctx, &mloc, "data", &[data.hi, data.lo])?;
-                        if opts.interp.normsys.is_multiplicative()
+                        // code4's polynomial takes ln(hi), ln(lo): pyhf's
+                        // logpdf is NaN for every |α| < 1. code1 is only
+                        // undefined on one side of α = 0, as in pyhf.
+                        if opts.interp.normsys == InterpCode::Code4
                             && (data.hi <= 0.0 || data.lo <= 0.0)
                         {
                             return Err(ctx.spec_err(
@@ -260,8 +263,10 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
     let mut have_obs: BTreeSet<&str> = BTreeSet::new();
     for (oi, obs) in ws.observations.iter().enumerate() {
         let loc = format!("observations[{oi}] ('{}')", obs.name);
+        // pyhf reads observations only for the model's channels; others
+        // are ignored.
         let Some(&start) = channel_offset.get(obs.name.as_str()) else {
-            return Err(ctx.spec_err(loc, "observation for a channel that does not exist"));
+            continue;
         };
         if !have_obs.insert(&obs.name) {
             return Err(ctx.spec_err(loc, "duplicate observation for this channel"));
@@ -363,30 +368,49 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
             }
         }
     }
+    // shapefactor: parameter j multiplies bin j of every channel and
+    // sample carrying it; the set has the bin count of its first channel.
     for ((name, ty), by_sample) in &perbin_channels {
-        let mut it = by_sample.iter();
-        let (first_sample, first_chs) = it.next().expect("non-empty");
-        for (s, chs) in it {
-            if chs != first_chs {
-                return Err(ctx.spec_err(
-                    format!("modifier '{name}' ({ty})"),
-                    format!(
-                        "shared {ty} modifier covers channels {first_chs:?} on sample '{first_sample}' but {chs:?} on sample '{s}'; a shared per-bin modifier must cover the same bins on every sample"
-                    ),
-                ));
+        match *ty {
+            // pyhf's staterror builder asserts that every sample carrying
+            // the modifier has the same mask (AssertionError otherwise).
+            "staterror" => {
+                let mut it = by_sample.iter();
+                let (first_sample, first_chs) = it.next().expect("non-empty");
+                for (s, chs) in it {
+                    if chs != first_chs {
+                        return Err(ctx.spec_err(
+                            format!("modifier '{name}' ({ty})"),
+                            format!(
+                                "shared staterror covers channels {first_chs:?} on sample '{first_sample}' but {chs:?} on sample '{s}'; a shared staterror must cover the same channels on every sample (pyhf raises AssertionError)"
+                            ),
+                        ));
+                    }
+                }
             }
-        }
-        if *ty == "shapesys" && (by_sample.len() > 1 || first_chs.len() > 1) {
-            return Err(ctx.spec_err(
-                format!("modifier '{name}' (shapesys)"),
-                "a shapesys modifier cannot be shared across samples or channels (pyhf: use unique modifier names)",
-            ));
-        }
-        if *ty == "shapefactor" && first_chs.len() > 1 {
-            return Err(ctx.spec_err(
-                format!("modifier '{name}' (shapefactor)"),
-                "a shapefactor spanning several channels is not supported (as in pyhf)",
-            ));
+            "shapesys" => {
+                let first_chs = by_sample.values().next().expect("non-empty");
+                if by_sample.len() > 1 || first_chs.len() > 1 {
+                    return Err(ctx.spec_err(
+                        format!("modifier '{name}' (shapesys)"),
+                        "a shapesys modifier cannot be shared across samples or channels (pyhf: use unique modifier names)",
+                    ));
+                }
+            }
+            _ => {
+                let covered: BTreeSet<&str> = by_sample.values().flatten().copied().collect();
+                let first = *covered.first().expect("non-empty");
+                let n = nbins_of[first];
+                if let Some(&wide) = covered.iter().find(|&&c| nbins_of[c] > n) {
+                    return Err(ctx.spec_err(
+                        format!("modifier '{name}' (shapefactor)"),
+                        format!(
+                            "shared shapefactor has {n} parameters (the bins of its first channel '{first}') but channel '{wide}' has {} bins; pyhf would multiply bins {n} and above of '{wide}' by the model's first parameter, whatever it is",
+                            nbins_of[wide]
+                        ),
+                    ));
+                }
+            }
         }
     }
 
@@ -614,11 +638,11 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
             if let Some(f) = cfg.fixed {
                 req.fixed = vec![f; req.n];
             }
-            if cfg.auxdata.is_some() || cfg.sigmas.is_some() {
+            if cfg.auxdata.is_some() || cfg.sigmas.is_some() || cfg.factors.is_some() {
                 if req.constraint == ConstraintKind::None {
                     return Err(ctx.spec_err(
                         &cfg_loc,
-                        format!("'{name}' is unconstrained and takes no auxdata/sigmas"),
+                        format!("'{name}' is unconstrained and takes no auxdata/sigmas/factors"),
                     ));
                 }
                 if let Some(v) = &cfg.auxdata {
@@ -634,6 +658,23 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                         ));
                     }
                     req.sigmas = Some(v.clone());
+                }
+                if let Some(v) = &cfg.factors {
+                    if req.constraint != ConstraintKind::Poisson {
+                        return Err(ctx.spec_err(
+                            &cfg_loc,
+                            format!("'{name}' has a Gaussian constraint and takes no factors"),
+                        ));
+                    }
+                    check_len("factors", v.len())?;
+                    // τ ≤ 0 gives pyhf a NaN or -inf constraint term.
+                    if let Some(i) = v.iter().position(|&t| !(t > 0.0 && t.is_finite())) {
+                        return Err(ctx.spec_err(
+                            &cfg_loc,
+                            format!("factors[{i}] must be positive and finite, got {}", v[i]),
+                        ));
+                    }
+                    req.factors = Some(v.clone());
                 }
             }
         }
@@ -662,8 +703,11 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
         }
         let inits = req.inits.take().expect("checked");
         let bnds = req.bounds.take().expect("checked");
+        // Inverted bounds are kept, as pyhf does: the model is still
+        // evaluable and the fitter reports them (ns-infer rejects a lower
+        // bound above the upper one). NaN cannot come from JSON.
         for (i, (&x, &(lo, hi))) in inits.iter().zip(&bnds).enumerate() {
-            if lo.partial_cmp(&hi).is_none_or(|o| o.is_gt()) || !x.is_finite() {
+            if lo.is_nan() || hi.is_nan() || !x.is_finite() {
                 return Err(ctx.spec_err(
                     &cfg_loc,
                     format!("parameter {i}: bounds [{lo}, {hi}] or init {x} invalid"),
@@ -802,15 +846,20 @@ pub(crate) fn build(ws: &Workspace, opts: &BuildOptions) -> Result<HistFactoryMo
                 Modifier::Shapefactor { .. }
                 | Modifier::Shapesys { .. }
                 | Modifier::Staterror { .. } => {
-                    // Parameter k of the set is the k-th bin of the channels
-                    // it covers, in sorted channel order.
+                    // staterror, shapesys: parameter k of the set is the
+                    // k-th bin of the channels it covers, in sorted channel
+                    // order. shapefactor: parameter k is bin k of any channel.
                     let chs = &perbin_channels[&(m.name(), m.type_name())][sample.name.as_str()];
-                    let before: usize = channels
-                        .iter()
-                        .take_while(|&&x| x != c)
-                        .filter(|x| chs.contains(x))
-                        .map(|x| nbins_of[x])
-                        .sum();
+                    let before: usize = if matches!(m, Modifier::Shapefactor { .. }) {
+                        0
+                    } else {
+                        channels
+                            .iter()
+                            .take_while(|&&x| x != c)
+                            .filter(|x| chs.contains(x))
+                            .map(|x| nbins_of[x])
+                            .sum()
+                    };
                     perbin_mods.push(PerBinMod {
                         index_start: perbin_index.len(),
                     });

@@ -312,12 +312,14 @@ impl NormsysCoeffs {
 pub fn multiplicative(c: &NormsysCoeffs, alpha: f64) -> (f64, f64) {
     match c.code {
         InterpCode::Code1 => {
+            // A factor of 0 (hi or lo = 0, as pyhf allows under code1)
+            // is flat: its derivative is 0, not 0 · ln 0.
             if alpha > 0.0 {
                 let f = c.hi.powf(alpha);
-                (f, f * c.ln_hi)
+                (f, if f == 0.0 { 0.0 } else { f * c.ln_hi })
             } else {
                 let f = c.lo.powf(-alpha);
-                (f, -f * c.ln_lo)
+                (f, if f == 0.0 { 0.0 } else { -f * c.ln_lo })
             }
         }
         InterpCode::Code4 => {

@@ -7,8 +7,10 @@
 //! classes (`pyhf/interpolators/code*.py`); it never calls [`crate::interp`].
 //! Parameters are looked up by name in the model's parameter names: scalar
 //! parameters by their modifier name, per-bin parameters as `name[k]`, where
-//! `k` counts bins over the channels the modifier covers in sorted channel
-//! order. Constraint widths are recomputed from the spec. Nothing here is
+//! for staterror and shapesys `k` counts bins over the channels the modifier
+//! covers in sorted channel order, and for shapefactor `k` is the bin within
+//! its channel (pyhf: one parameter per bin of the first channel carrying
+//! it, shared by all). Constraint widths are recomputed from the spec. Nothing here is
 //! tuned for speed: lookups are linear scans and allocations are everywhere.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -263,9 +265,10 @@ pub fn expected_main(
                             param(&index, x, name),
                         ),
                         Modifier::Histosys { .. } => 1.0,
-                        Modifier::Shapesys { name, .. }
-                        | Modifier::Staterror { name, .. }
-                        | Modifier::Shapefactor { name, .. } => {
+                        Modifier::Shapefactor { name, .. } => {
+                            param(&index, x, &format!("{name}[{b}]"))
+                        }
+                        Modifier::Shapesys { name, .. } | Modifier::Staterror { name, .. } => {
                             let k = per_bin_offsets(ws, name, m.type_name())[ch.name.as_str()] + b;
                             param(&index, x, &format!("{name}[{k}]"))
                         }
@@ -300,6 +303,13 @@ fn constraints(
             .find(|p| p.name == name)
             .and_then(|p| p.sigmas.clone())
     };
+    let cfg_factors = |name: &str| -> Option<Vec<f64>> {
+        meas.config
+            .parameters
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.factors.clone())
+    };
     let mut out = HashMap::new();
     let mut all = BTreeSet::new();
     let mut done: BTreeSet<(String, &str)> = BTreeSet::new();
@@ -325,9 +335,8 @@ fn constraints(
                         out.insert(name.to_string(), RefConstraint::Gaussian { sigma });
                     }
                     Modifier::Shapefactor { .. } => {
-                        let offsets = per_bin_offsets(ws, name, "shapefactor");
-                        let n: usize = n_covered(ws, &offsets);
-                        for k in 0..n {
+                        // First sighting in sorted order: its bins count.
+                        for k in 0..sample.data.len() {
                             all.insert(format!("{name}[{k}]"));
                         }
                     }
@@ -337,12 +346,14 @@ fn constraints(
                         // uncertainty get τ = 1 (and a fixed γ).
                         let offsets = per_bin_offsets(ws, name, "shapesys");
                         let k0 = offsets[ch.name.as_str()];
+                        let cfg = cfg_factors(name);
                         for (b, (&nom, &unc)) in sample.data.iter().zip(data).enumerate() {
                             let tau = if nom > 0.0 && unc > 0.0 {
                                 (nom / unc) * (nom / unc)
                             } else {
                                 1.0
                             };
+                            let tau = cfg.as_ref().map_or(tau, |f| f[k0 + b]);
                             let pname = format!("{name}[{}]", k0 + b);
                             all.insert(pname.clone());
                             out.insert(pname, RefConstraint::Poisson { tau });
@@ -399,14 +410,6 @@ fn constraints(
         }
     }
     (out, all)
-}
-
-fn n_covered(ws: &Workspace, offsets: &BTreeMap<&str, usize>) -> usize {
-    ws.channels
-        .iter()
-        .filter(|c| offsets.contains_key(c.name.as_str()))
-        .map(|c| c.samples[0].data.len())
-        .sum()
 }
 
 /// −ln Poisson(n | ν) with the continuous Γ (pyhf's `poisson.log_prob`).

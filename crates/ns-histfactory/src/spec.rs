@@ -197,6 +197,10 @@ pub struct ParameterConfig {
     /// Constraint widths.
     #[serde(default)]
     pub sigmas: Option<Vec<f64>>,
+    /// Poisson rate factors τ (shapesys only; auxdata stay as built
+    /// unless given too), as pyhf's `factors`.
+    #[serde(default)]
+    pub factors: Option<Vec<f64>>,
     /// Fixed in fits.
     #[serde(default)]
     pub fixed: Option<bool>,
