@@ -30,7 +30,9 @@ macro_rules! dict {
 /// Asymptotic hypothesis test at one POI value (pyhf's ``hypotest`` with
 /// ``return_tail_probs=True, return_expected_set=True``).
 ///
-/// ``cls_exp`` etc. are ordered ``[-2σ, -1σ, median, +1σ, +2σ]``.
+/// ``cls_exp`` etc. are ordered ``[-2σ, -1σ, median, +1σ, +2σ]``. For
+/// ``test_stat="q0"`` ``cls_obs`` and ``cls_exp`` are p0 (= ``clsb_obs``)
+/// and its band, as the first value and expected set pyhf returns.
 #[pyclass(name = "HypotestResult", module = "nextstat._core", frozen)]
 pub struct PyHypotestResult {
     pub r: ns_infer::HypotestResult,
@@ -48,7 +50,7 @@ impl PyHypotestResult {
     fn test_stat(&self) -> &'static str {
         self.r.test_stat.as_str()
     }
-    /// Observed CLs.
+    /// Observed CLs (p0 for ``q0``, as pyhf).
     #[getter]
     fn cls_obs(&self) -> f64 {
         self.r.cls_obs
@@ -63,7 +65,7 @@ impl PyHypotestResult {
     fn clb_obs(&self) -> f64 {
         self.r.clb_obs
     }
-    /// Expected CLs band.
+    /// Expected CLs band (of p0 for ``q0``, as pyhf).
     #[getter]
     fn cls_exp<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         arr(py, &self.r.cls_exp)
@@ -162,7 +164,7 @@ impl PyToyHypotestResult {
     fn test_stat(&self) -> &'static str {
         self.r.test_stat.as_str()
     }
-    /// Observed CLs.
+    /// Observed CLs (p0 for ``q0``, as pyhf).
     #[getter]
     fn cls_obs(&self) -> f64 {
         self.r.cls_obs
@@ -177,7 +179,7 @@ impl PyToyHypotestResult {
     fn clb_obs(&self) -> f64 {
         self.r.clb_obs
     }
-    /// Expected CLs band.
+    /// Expected CLs band (of p0 for ``q0``, as pyhf).
     #[getter]
     fn cls_exp<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
         arr(py, &self.r.cls_exp)

@@ -231,3 +231,28 @@ def test_stubs_cover_core():
     public = {n for n in dir(core) if not n.startswith("_")}
     assert public <= declared, public - declared
     assert os.path.exists(os.path.join(os.path.dirname(nextstat.__file__), "py.typed"))
+
+
+@pytest.mark.parametrize("poi_bounds", [(0.0, 10.0), (-10.0, 10.0)])
+def test_q0_follows_pyhf(poi_bounds):
+    """q0 as pyhf's hypotest: p0 = CLs+b and its band in CLs's place, CLb as the tail."""
+    import pyhf
+
+    pyhf.set_backend("numpy", pyhf.optimize.scipy_optimizer(tolerance=1e-14, maxiter=100000))
+    spec = json.load(open(os.path.join(HERE, "..", "..", "..", "tests", "fixtures", "corpus",
+                                       "1bin_shapesys_q0.json")))
+    ws = pyhf.Workspace(spec)
+    pm = ws.model()
+    d = ws.data(pm)
+    bounds = [list(b) for b in pm.config.suggested_bounds()]
+    bounds[pm.config.poi_index] = list(poi_bounds)
+    p0, (clb,), band = pyhf.infer.hypotest(0.0, d, pm, par_bounds=bounds, test_stat="q0",
+                                           return_tail_probs=True, return_expected_set=True)
+    model = nextstat.from_pyhf(spec)
+    b = np.array(model.suggested_bounds(), dtype=float)
+    b[model.poi_index] = poi_bounds
+    h = nextstat.hypotest(0.0, model, test_stat="q0", bounds=b)
+    assert h.cls_obs == h.clsb_obs
+    assert h.cls_obs == pytest.approx(float(p0), rel=1e-6)
+    assert h.clb_obs == pytest.approx(float(clb), rel=1e-6)
+    np.testing.assert_allclose(h.cls_exp, np.array(band, dtype=float), rtol=1e-6)

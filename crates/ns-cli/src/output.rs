@@ -44,6 +44,15 @@ pub fn emit<T: Serialize + ?Sized>(
     }
 }
 
+/// What a hypotest's `cls_obs`/`cls_exp` are: CLs, or p0 for `q0` (pyhf's
+/// `hypotest` returns CLs+b there).
+pub fn headline(ts: ns_infer::TestStatistic) -> &'static str {
+    match ts {
+        ns_infer::TestStatistic::Q0 => "p0",
+        _ => "CLs",
+    }
+}
+
 /// Pretty JSON (two-space indent, one key per line) except that arrays whose
 /// elements are all scalars stay on one line: `[1.0, 2.0]`.
 ///

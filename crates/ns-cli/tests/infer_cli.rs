@@ -244,3 +244,39 @@ fn errors_are_one_line_and_nonzero() {
         assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
     }
 }
+
+/// q0 as pyhf: `cls_obs`/`cls_exp` hold p0 = CLs+b and its band (issue 13
+/// item 2; pyhf's `hypotest(0, test_stat="q0", return_expected_set=True)`).
+#[test]
+fn hypotest_q0_reports_p0_as_pyhf() {
+    let ws = fixture("corpus/1bin_shapesys_q0.json");
+    let v = json(&[
+        "hypotest",
+        "--input",
+        &ws,
+        "--mu",
+        "0",
+        "--test-stat",
+        "q0",
+        "--expected-set",
+    ]);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/goldens/teststat/1bin_shapesys_q0.json");
+    let g: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
+    let g = &g["tests"][0];
+    assert_eq!(g["test_stat"], "q0");
+    assert_eq!(g["poi_bounds"][0].as_f64(), Some(0.0));
+    assert_eq!(v["test_stat"], "q0");
+    assert!(close(&v["cls_obs"], &g["cls_obs"], 1e-6), "{v}");
+    assert_eq!(v["cls_obs"], v["clsb_obs"]);
+    assert!(close(&v["clb_obs"], &g["clb_obs"], 1e-6));
+    for k in 0..5 {
+        assert!(close(&v["cls_exp"][k], &g["cls_exp"][k], 1e-6), "{k}: {v}");
+    }
+    let (code, table, _) = run(&["hypotest", "--input", &ws, "--mu", "0", "--test-stat", "q0"]);
+    assert_eq!(code, 0);
+    assert!(
+        table.contains("p0       = ") && table.contains("expected p0"),
+        "{table}"
+    );
+}

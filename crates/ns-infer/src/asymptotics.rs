@@ -12,7 +12,12 @@
 //!   one centred at 0: `CLs+b = Φ(−(t + √q_A))`, `CLb = Φ(−t)`,
 //!   `CLs = CLs+b / CLb` (pyhf's default `calc_base_dist="normal"`);
 //! * the expected band evaluates the same p-values at `t = n` for
-//!   `n = 2, 1, 0, −1, −2`, i.e. `[−2σ, −1σ, median, +1σ, +2σ]` of CLs.
+//!   `n = 2, 1, 0, −1, −2`, i.e. `[−2σ, −1σ, median, +1σ, +2σ]` of CLs;
+//! * for `q0` pyhf's `hypotest` returns the p-value of the tested
+//!   (background-only) hypothesis, p0 = CLs+b, where the other statistics
+//!   return CLs, and the band of CLs+b as the expected set:
+//!   [`HypotestResult::cls_obs`] and [`HypotestResult::cls_exp`] hold those
+//!   for `q0` (see [`pyhf_headline`]), so that the result is pyhf's.
 //!
 //! The free fits to the data and to the Asimov data, and the Asimov data
 //! itself, do not depend on the tested `mu`: [`AsymptoticCalculator`]
@@ -30,6 +35,20 @@ pub fn asymptotic_pvalues(t: f64, sqrt_qmu_asimov: f64) -> (f64, f64, f64) {
     let clsb = normal_cdf(-(t + sqrt_qmu_asimov));
     let clb = normal_cdf(-t);
     (clsb, clb, clsb / clb)
+}
+
+/// The values pyhf's `hypotest` returns first and as the expected set:
+/// CLs for `q` and `q~`, but p0 = CLs+b (and its band) for `q0`
+/// (`pyhf/infer/__init__.py`: `CLsb_obs if is_q0 else CLs_obs`).
+pub fn pyhf_headline(
+    kind: TestStatistic,
+    (clsb_obs, cls_obs): (f64, f64),
+    (clsb_exp, cls_exp): ([f64; 5], [f64; 5]),
+) -> (f64, [f64; 5]) {
+    match kind {
+        TestStatistic::Q0 => (clsb_obs, clsb_exp),
+        TestStatistic::Q | TestStatistic::Qtilde => (cls_obs, cls_exp),
+    }
 }
 
 /// pyhf's asymptotic statistic from `q` and `q_A`.
@@ -54,13 +73,14 @@ pub struct HypotestResult {
     pub mu: f64,
     /// Test statistic.
     pub test_stat: TestStatistic,
-    /// Observed CLs.
+    /// Observed CLs; for `q0`, p0 (= `clsb_obs`), as pyhf's `hypotest`.
     pub cls_obs: f64,
     /// Observed CLs+b (p-value of the s+b hypothesis; p0 for `q0`).
     pub clsb_obs: f64,
     /// Observed CLb.
     pub clb_obs: f64,
-    /// Expected CLs, `[−2σ, −1σ, median, +1σ, +2σ]`.
+    /// Expected CLs, `[−2σ, −1σ, median, +1σ, +2σ]`; for `q0` the
+    /// expected p0 (= `clsb_exp`), as pyhf's `hypotest`.
     pub cls_exp: [f64; 5],
     /// Expected CLs+b, same order.
     pub clsb_exp: [f64; 5],
@@ -228,6 +248,7 @@ impl<'a, M: Model + PseudoData> AsymptoticCalculator<'a, M> {
             clb_exp[k] = b;
             cls_exp[k] = s;
         }
+        let (cls_obs, cls_exp) = pyhf_headline(kind, (clsb_obs, cls_obs), (clsb_exp, cls_exp));
         let mut failed_fits = Vec::new();
         for (name, fit) in [
             ("asimov_pars", &self.asimov_pars),

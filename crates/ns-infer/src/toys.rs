@@ -9,7 +9,9 @@
 //! * each toy's statistic (`q~_mu` by default) comes from a free and a
 //!   conditional fit; the p-values are the fractions of toys with a
 //!   statistic `>=` the observed one (`EmpiricalDistribution.pvalue`);
-//!   `CLs = CLs+b / CLb`;
+//!   `CLs = CLs+b / CLb`; for `q0` (s+b toys at mu = 0, b-only toys at
+//!   mu = 1) pyhf returns p0 = CLs+b and its band in CLs's place, and so
+//!   does [`ToyHypotestResult`];
 //! * the expected band: for every b-only toy, its own CLs+b, CLb and CLs
 //!   against the two distributions, then the 2.275…, 15.87…, 50, 84.13…,
 //!   97.72… percentiles (numpy `percentile`, linear) of each.
@@ -173,13 +175,14 @@ pub struct ToyHypotestResult {
     pub mu: f64,
     /// Test statistic.
     pub test_stat: TestStatistic,
-    /// Observed CLs.
+    /// Observed CLs; for `q0`, p0 (= `clsb_obs`), as pyhf's `hypotest`.
     pub cls_obs: f64,
     /// Observed CLs+b.
     pub clsb_obs: f64,
     /// Observed CLb.
     pub clb_obs: f64,
-    /// Expected CLs `[−2σ, −1σ, median, +1σ, +2σ]` from the b-only toys.
+    /// Expected CLs `[−2σ, −1σ, median, +1σ, +2σ]` from the b-only toys;
+    /// for `q0` the expected p0 (= `clsb_exp`), as pyhf's `hypotest`.
     pub cls_exp: [f64; 5],
     /// Expected CLs+b, same order.
     pub clsb_exp: [f64; 5],
@@ -353,6 +356,8 @@ where
     let clsb_exp = band(&mut per_toy[0]);
     let clb_exp = band(&mut per_toy[1]);
     let cls_exp = band(&mut per_toy[2]);
+    let (cls_obs, cls_exp) =
+        crate::asymptotics::pyhf_headline(kind, (clsb_obs, cls_obs), (clsb_exp, cls_exp));
     Ok(ToyHypotestResult {
         mu,
         test_stat: kind,

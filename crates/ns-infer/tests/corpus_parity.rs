@@ -152,9 +152,6 @@ macro_rules! corpus_case {
 
 corpus_case! {
     shapesys_1bin => "1bin_shapesys",
-    /// Fails on main (7b9347e): CLs 0.00869 vs pyhf 0.00253, expected band from 4.6e-4 vs 1.1e-5 —
-    /// issue 13 item 2 (pyhf's q0 conventions in the asymptotic calculator). Un-ignore with that fix.
-    #[ignore = "issue 13 item 2: q0 convention (fails on main 7b9347e)"]
     shapesys_1bin_q0 => "1bin_shapesys_q0",
     lumi_1bin => "1bin_lumi",
     normsys_1bin => "1bin_normsys",

@@ -61,8 +61,9 @@ pub fn run(cmd: HypotestCmd) -> Result<()> {
             r.mu,
             ts
         );
+        let head = crate::output::headline(ts);
         t.push_str(&format!(
-            "CLs      = {:.6e}\nCLs+b    = {:.6e}\nCLb      = {:.6e}\n",
+            "{head:<8} = {:.6e}\nCLs+b    = {:.6e}\nCLb      = {:.6e}\n",
             r.cls_obs, r.clsb_obs, r.clb_obs
         ));
         t.push_str(&format!(
@@ -70,12 +71,15 @@ pub fn run(cmd: HypotestCmd) -> Result<()> {
             r.q_obs, r.q_asimov, r.muhat
         ));
         if cmd.expected_set {
-            t.push_str("\nexpected CLs:\n");
+            t.push_str(&format!("\nexpected {head}:\n"));
             for (label, v) in ["-2σ", "-1σ", "median", "+1σ", "+2σ"].iter().zip(r.cls_exp) {
                 t.push_str(&format!("  {label:>6}  {v:.6e}\n"));
             }
         } else {
-            t.push_str(&format!("expected CLs (median) = {:.6e}\n", r.cls_exp[2]));
+            t.push_str(&format!(
+                "expected {head} (median) = {:.6e}\n",
+                r.cls_exp[2]
+            ));
         }
         for (n, s) in &r.failed_fits {
             t.push_str(&format!("warning: fit {n} did not converge ({s})\n"));

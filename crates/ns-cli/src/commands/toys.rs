@@ -113,8 +113,9 @@ pub fn run(cmd: ToysCmd) -> Result<()> {
             r.n_toys,
             cmd.seed
         );
+        let head = crate::output::headline(ts);
         t.push_str(&format!(
-            "CLs      = {:.6}\nCLs+b    = {:.6}\nCLb      = {:.6}\nq_obs    = {:.6}\n\nexpected CLs:\n",
+            "{head:<8} = {:.6}\nCLs+b    = {:.6}\nCLb      = {:.6}\nq_obs    = {:.6}\n\nexpected {head}:\n",
             r.cls_obs, r.clsb_obs, r.clb_obs, r.q_obs
         ));
         for (label, v) in ["-2σ", "-1σ", "median", "+1σ", "+2σ"].iter().zip(r.cls_exp) {
