@@ -412,23 +412,19 @@ fn constraints(
     (out, all)
 }
 
-/// d − ln(1+d) for d > −1: the Taylor series Σ_{k≥2} (−d)^k / k for
-/// |d| < 1/2 (summed smallest first), libm's `log1p` beyond, where the
-/// difference keeps all but ~2 bits.
+/// d − ln(1+d) for |d| < 1/2 by its Taylor series Σ_{k≥2} (−d)^k / k,
+/// summed smallest first.
 fn d_minus_log1p(d: f64) -> f64 {
-    if d.abs() < 0.5 {
-        let mut p = 1.0;
-        let mut terms = Vec::new();
-        for k in 1..80 {
-            p *= -d;
-            if k >= 2 {
-                terms.push(p / k as f64);
-            }
+    assert!(d.abs() < 0.5, "reference: series used outside |d| < 1/2");
+    let mut p = 1.0;
+    let mut terms = Vec::new();
+    for k in 1..80 {
+        p *= -d;
+        if k >= 2 {
+            terms.push(p / k as f64);
         }
-        terms.iter().rev().sum()
-    } else {
-        d - libm::log1p(d)
     }
+    terms.iter().rev().sum()
 }
 
 /// lnΓ(n+1) − n ln n + n: Stirling's series ½ ln(2πn) + Σ_k B₂ₖ/(2k(2k−1)
@@ -471,14 +467,15 @@ fn neg_log_poisson(n: f64, nu: f64, nu_minus_n: f64) -> f64 {
         return f64::INFINITY;
     }
     let d = nu_minus_n / n;
-    let h = if d > -0.5 {
-        d_minus_log1p(d)
+    let dev = if d.abs() < 0.5 {
+        n * d_minus_log1p(d)
     } else {
-        // ν ≪ n: d loses the digits of ν/n, ln(ν/n) does not cancel.
-        let q = nu / n;
-        q - 1.0 - q.ln()
+        // Here ν − n and n ln(ν/n) differ by a factor ≥ 1.2: at most a
+        // few bits cancel, and logarithms of ν and n separately also hold
+        // for ratios beyond the double range (subnormal n).
+        nu_minus_n - n * (nu.ln() - n.ln())
     };
-    n * h + stirling_remainder(n)
+    dev + stirling_remainder(n)
 }
 
 /// pyhf's `-logpdf(x, data)`: `data_flat` is main bins followed by the
