@@ -1,4 +1,5 @@
-//! A natural logarithm that the compiler can vectorise.
+//! A natural logarithm that the compiler can vectorise, in the form the
+//! Poisson terms need: d − ln(1+d) ([`d_minus_ln1p_normal`]).
 //!
 //! The NLL needs one `ln` per main bin and per Poisson constraint, and on
 //! models like the God-Run workspace those ~400 calls to the C library's
@@ -40,25 +41,66 @@ const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
 const MAGIC_BITS: u64 = 0x4330_0000_0000_0000;
 const MAGIC_MINUS_BIAS: f64 = 4_503_599_627_370_496.0 + 1023.0;
 
-/// ln x for a positive normal finite x; garbage otherwise (check with
-/// [`is_normal_positive`] and fall back to `f64::ln`).
+/// x = 2^k·z with z in [√2/2, √2), for a positive normal finite x:
+/// (k, z), by integer arithmetic on the bits.
 #[inline(always)]
-pub(crate) fn ln_normal(x: f64) -> f64 {
+fn reduce(x: f64) -> (f64, f64) {
     let bits = x.to_bits();
     let shifted = bits.wrapping_add(SHIFT);
     let exp_field = shifted >> 52;
-    // z = x / 2^k, in [√2/2, √2).
     let z = f64::from_bits(bits.wrapping_sub((shifted & EXP_MASK).wrapping_sub(ONE_BITS)));
     let k = f64::from_bits(MAGIC_BITS | exp_field) - MAGIC_MINUS_BIAS;
-    let f = z - 1.0;
-    let s = f / (2.0 + f);
+    (k, z)
+}
+
+/// R(s²) = Lg1·s² + … + Lg7·s¹⁴ ≈ (ln(1+f) − 2s)/s, s = f/(2+f).
+#[inline(always)]
+fn r_poly(s: f64) -> f64 {
     let s2 = s * s;
     let s4 = s2 * s2;
     let t1 = s4 * s4.mul_add(s4.mul_add(LG6, LG4), LG2);
     let t2 = s2 * s4.mul_add(s4.mul_add(s4.mul_add(LG7, LG5), LG3), LG1);
-    let r = t2 + t1;
+    t2 + t1
+}
+
+/// ln x for a positive normal finite x; garbage otherwise (check with
+/// [`is_normal_positive`] and fall back to `f64::ln`). The kernels now use
+/// [`d_minus_ln1p_normal`]; this is kept as the check of the shared
+/// reduction and polynomial against libm.
+#[cfg(test)]
+#[inline(always)]
+pub(crate) fn ln_normal(x: f64) -> f64 {
+    let (k, z) = reduce(x);
+    let f = z - 1.0;
+    let s = f / (2.0 + f);
+    let r = r_poly(s);
     let hfsq = 0.5 * f * f;
     k.mul_add(LN2_HI, -((hfsq - s.mul_add(hfsq + r, k * LN2_LO)) - f))
+}
+
+/// d − ln(1 + d) ≥ 0, to a few ulps *relative* even where it is tiny,
+/// given d and q ≈ 1 + d (q positive normal; the caller computes it as
+/// n⁻¹·ν directly, not as 1 + d, which would lose everything for ν ≪ n).
+///
+/// This is the deviance of a Poisson term: ν − n ln ν + lnΓ(n+1) =
+/// n·h(ν/n − 1) + S(n) (see `crate::poisson`), and h is where double
+/// precision used to cancel: at n = 10¹² and ν/n − 1 = 10⁻⁶ the term is 0.5
+/// while ν and n ln ν are 10¹² and 2.8·10¹³. Same reduction as
+/// [`ln_normal`], q = 2^k z, g = z − 1, s = g/(2+g),
+/// ln(1+g) = 2s + s·R(s²), g − 2s = g·s, so g − ln(1+g) = s·(g − R):
+/// no cancellation. Where k = 0 (q in [√2/2, √2)) g is taken as d itself,
+/// not as q − 1, so d's low bits are kept; elsewhere |d| > 0.29 and
+/// d − k ln 2 − g adds only a few ulps of h.
+#[inline(always)]
+pub(crate) fn d_minus_ln1p_normal(d: f64, q: f64) -> f64 {
+    let (k, z) = reduce(q);
+    let g = if k == 0.0 { d } else { z - 1.0 };
+    let s = g / (2.0 + g);
+    let r = r_poly(s);
+    // d − k ln2 − ln(1+g) = (d − g − k ln2) + s(g − R); the first part is
+    // exactly 0 when k = 0.
+    let head = k.mul_add(-LN2_HI, d - g) - k * LN2_LO;
+    s.mul_add(g - r, head)
 }
 
 #[inline(always)]
@@ -121,6 +163,66 @@ mod tests {
         let worst = xs.iter().zip(&out).map(|(x, &l)| ulps(l, x.ln())).max();
         assert!(worst <= Some(1), "worst difference {worst:?} ulp");
         assert_eq!(ln(1.0), 0.0);
+    }
+
+    /// d − ln(1+d) by its Taylor series Σ_{n≥2} (−d)ⁿ/n (every term of
+    /// one sign for d < 0; for d > 0 alternating and decreasing from d²/2),
+    /// summed smallest first: a few ulps for |d| ≤ 1/2.
+    fn series(d: f64) -> f64 {
+        let mut p = 1.0;
+        let mut terms = Vec::new();
+        for n in 1..120 {
+            p *= -d;
+            if n >= 2 {
+                terms.push(p / n as f64);
+            }
+        }
+        terms.iter().rev().sum()
+    }
+
+    fn h(d: f64) -> f64 {
+        let q = 1.0 + d;
+        assert!(is_normal_positive(q));
+        d_minus_ln1p_normal(d, q)
+    }
+
+    #[test]
+    fn d_minus_ln1p_keeps_relative_precision() {
+        let mut worst_small = 0.0f64;
+        let mut worst_large = 0.0f64;
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for i in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let u = (state >> 11) as f64 / (1u64 << 53) as f64;
+            // Magnitudes from 1e-12 to 1/2, both signs; then up to 1e6.
+            let sign = if i % 2 == 0 { 1.0 } else { -1.0 };
+            let d = sign * 10f64.powf(-12.0 + 11.7 * u);
+            let rel = (h(d) - series(d)).abs() / series(d);
+            worst_small = worst_small.max(rel);
+            let d = if i % 2 == 0 {
+                0.5 + 1e6 * u * u * u
+            } else {
+                -0.5 - 0.4999 * u
+            };
+            let exact = d - libm::log1p(d);
+            let rel = (h(d) - exact).abs() / exact;
+            worst_large = worst_large.max(rel);
+        }
+        assert!(
+            worst_small < 8.0 * f64::EPSILON,
+            "|d| <= 1/2: {worst_small:e}"
+        );
+        // The check itself (d − log1p d) loses up to ~3 bits here.
+        assert!(
+            worst_large < 16.0 * f64::EPSILON,
+            "|d| > 1/2: {worst_large:e}"
+        );
+        assert_eq!(h(0.0), 0.0);
+        // Far from 0 it is −1 − ln q for q → 0 and ≈ q for q → ∞.
+        let q = 1e-200;
+        assert!((d_minus_ln1p_normal(q - 1.0, q) - (q - 1.0 - q.ln())).abs() < 1e-12);
     }
 
     #[test]

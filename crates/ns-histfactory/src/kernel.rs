@@ -56,6 +56,7 @@ use std::collections::BTreeMap;
 use crate::fastmath;
 use crate::interp::{self, InterpCode, NormsysCoeffs};
 use crate::model::{Constraint, Data, Parts, ScalarKind};
+use crate::poisson;
 
 mod histo;
 use histo::{HistoForward, HistoGrad, HistoGroup};
@@ -268,6 +269,9 @@ pub struct Scratch {
     /// ν, n and w = ∂NLL/∂ν in the padded bin layout.
     nu: Vec<f64>,
     n_pad: Vec<f64>,
+    /// 1/n and [n = 0] in the padded layout (see [`crate::poisson`]).
+    inv_pad: Vec<f64>,
+    empty_pad: Vec<f64>,
     w: Vec<f64>,
     main_term: Vec<f64>,
     /// nominal + histosys shift, per cell.
@@ -296,6 +300,8 @@ pub struct Scratch {
     /// per Gaussian constraint: ½z² ; per Poisson: its term.
     gauss_term: Vec<f64>,
     pois_term: Vec<f64>,
+    /// per Poisson constraint: its gradient.
+    pois_grad: Vec<f64>,
 }
 
 /// The compiled, evaluation-ready form of a model.
@@ -622,16 +628,18 @@ impl Kernel {
 
         let mut gauss = Vec::new();
         let mut pois = Vec::new();
-        let mut gauss_const = 0.0;
+        let mut gauss_norm = Vec::new();
         for c in &p.constraints {
             match *c {
                 Constraint::Gaussian { param, aux, sigma } => {
                     gauss.push((param, aux, 1.0 / sigma));
-                    gauss_const += sigma.ln() + HALF_LN_2PI;
+                    gauss_norm.push(sigma.ln() + HALF_LN_2PI);
                 }
                 Constraint::Poisson { param, aux, tau } => pois.push((param, aux, tau)),
             }
         }
+        // Hundreds of normalisations: summed with one rounding.
+        let gauss_const = poisson::neumaier_sum(&gauss_norm);
         let (gauss_runs, gauss_inv_sigma) = runs(&gauss);
         let (pois_runs, pois_tau) = runs(&pois);
 
@@ -812,20 +820,21 @@ impl Kernel {
     pub(crate) fn new_scratch(&self) -> Scratch {
         let n_terms = self.term_param.len();
         let (ng, np) = (self.gauss_inv_sigma.len(), self.pois_tau.len());
+        let n_pad = if self.identity_bins {
+            0
+        } else {
+            self.n_pad_bins
+        };
         let mut xpad = vec![1.0; self.n_params + LANES];
         xpad[..self.n_params].iter_mut().for_each(|v| *v = 0.0);
         Scratch {
             xpad,
             gpad: vec![0.0; self.n_params + LANES],
             nu: vec![0.0; self.n_pad_bins],
-            n_pad: vec![
-                0.0;
-                if self.identity_bins {
-                    0
-                } else {
-                    self.n_pad_bins
-                }
-            ],
+            n_pad: vec![0.0; n_pad],
+            inv_pad: vec![0.0; n_pad],
+            // Padding is an empty bin.
+            empty_pad: vec![1.0; n_pad],
             w: vec![0.0; self.n_pad_bins],
             main_term: vec![0.0; self.n_pad_bins],
             base: self.nominal_cells.clone(),
@@ -843,6 +852,7 @@ impl Kernel {
             suffix: vec![0.0; self.max_block_terms],
             gauss_term: vec![0.0; ng],
             pois_term: vec![0.0; np],
+            pois_grad: vec![0.0; np],
         }
     }
 
@@ -1290,56 +1300,64 @@ impl Kernel {
         }
     }
 
-    /// Σ_b [ν − n ln ν] + Σ lnΓ(n+1) over the padded bins (padding has
-    /// ν = n = 0 and adds 0); with `GRAD`, also w_b = 1 − n_b/ν_b.
-    /// +∞ if a bin with data has ν ≤ 0. One branch-free pass that the
-    /// compiler vectorises, the logarithm included; the rare ν outside
-    /// the normal range is redone with `f64::ln` afterwards.
+    /// Σ_b [ν − n ln ν + lnΓ(n+1)] over the padded bins (padding has
+    /// ν = n = 0 and adds 0), as n·h(d) + S(n) with d = (ν − n)/n
+    /// ([`crate::poisson`]: no cancellation at large n); with `GRAD`, also
+    /// w_b = 1 − n_b/ν_b = d/q. +∞ if a bin with data has ν ≤ 0. One
+    /// branch-free pass that the compiler vectorises; q = ν/n outside the
+    /// normal range (ν ≤ 0, NaN, extreme ratios) and irregular data are
+    /// redone afterwards.
     #[inline(always)]
     fn main_nll<const GRAD: bool>(&self, data: &Data, s: &mut Scratch) -> f64 {
-        let n: &[f64] = if self.identity_bins {
-            data.main()
+        let prep = data.main_prep();
+        let (n, inv, empty): (&[f64], &[f64], &[f64]) = if self.identity_bins {
+            (data.main(), &prep.inv, &prep.empty)
         } else {
             for ch in &self.channels {
-                s.n_pad[ch.pad_start..ch.pad_start + ch.nbins]
-                    .copy_from_slice(&data.main()[ch.bin_start..ch.bin_start + ch.nbins]);
+                let (dst, src) = (
+                    ch.pad_start..ch.pad_start + ch.nbins,
+                    ch.bin_start..ch.bin_start + ch.nbins,
+                );
+                s.n_pad[dst.clone()].copy_from_slice(&data.main()[src.clone()]);
+                s.inv_pad[dst.clone()].copy_from_slice(&prep.inv[src.clone()]);
+                s.empty_pad[dst].copy_from_slice(&prep.empty[src]);
             }
-            &s.n_pad
+            (&s.n_pad, &s.inv_pad, &s.empty_pad)
         };
         let len = s.nu.len();
-        let (nu, n) = (&s.nu[..len], &n[..len]);
+        let (nu, n, inv, empty) = (&s.nu[..len], &n[..len], &inv[..len], &empty[..len]);
         let term = &mut s.main_term[..len];
         let w = &mut s.w[..len];
-        // For a positive normal ν no select on n = 0 is needed: n·ln ν and
-        // n/ν are then 0. Everything else (ν = 0 in padding or empty bins,
-        // subnormal, negative, NaN) is redone below. With selects or a
-        // check per case in this loop, the compiler branches around the
-        // logarithm or the loop runs out of mask registers.
+        // n = 0 (padding included) has inv = 0, empty = 1: q = 1, d = 0,
+        // term = ν and w = 1 without a select, which would make the
+        // compiler branch around the logarithm.
         let mut all_normal = true;
         for i in 0..len {
             let (v, c) = (nu[i], n[i]);
-            all_normal &= fastmath::is_normal_positive(v);
-            term[i] = (-c).mul_add(fastmath::ln_normal(v), v);
+            let q = v.mul_add(inv[i], empty[i]);
+            let d = (v - c) * inv[i];
+            all_normal &= fastmath::is_normal_positive(q);
+            term[i] = c.mul_add(fastmath::d_minus_ln1p_normal(d, q), empty[i] * v);
             if GRAD {
-                w[i] = 1.0 - c / v;
+                w[i] = empty[i] + d / q;
             }
         }
         if !all_normal {
             for i in 0..len {
                 let (v, c) = (nu[i], n[i]);
-                if fastmath::is_normal_positive(v) {
+                if fastmath::is_normal_positive(v.mul_add(inv[i], empty[i])) {
                     continue;
                 }
                 if c != 0.0 && (v <= 0.0 || v.is_nan()) {
                     return f64::INFINITY;
                 }
-                term[i] = if c == 0.0 { v } else { v - c * v.ln() };
+                term[i] = poisson::term_fallback(v, c, inv[i], empty[i]);
                 if GRAD {
                     w[i] = if c == 0.0 { 1.0 } else { 1.0 - c / v };
                 }
             }
         }
-        sum_lanes(term) + data.lgamma_main()
+        sum_lanes(term) + data.stirling_main()
     }
 
     /// −Σ constraint log-densities; with `GRAD`, adds their gradient to
@@ -1347,7 +1365,7 @@ impl Kernel {
     #[inline(always)]
     fn constraint_nll<const GRAD: bool>(&self, data: &Data, s: &mut Scratch) -> f64 {
         let aux = data.aux();
-        let lgamma_aux = data.lgamma_aux();
+        let prep = data.aux_prep();
         // Gaussian: ½z², z = (a − θ)/σ.
         for r in &self.gauss_runs {
             let x = &s.xpad[r.param..r.param + r.len];
@@ -1363,40 +1381,60 @@ impl Kernel {
                 }
             }
         }
-        // Poisson(a | γτ), continuous Γ as pyhf: lnΓ(a+1) + γτ − a ln γτ.
+        // Poisson(a | γτ), continuous Γ as pyhf: lnΓ(a+1) + γτ − a ln γτ,
+        // as a·h(d) + S(a) with d = (γτ − a)/a, γτ − a in one fused
+        // operation (exact to one rounding even where γτ ≈ a ≈ 10¹²).
+        // The gradient τ(1 − a/γτ) = τ·d/q goes to `pois_grad` first: an
+        // element redone below must not leave a NaN behind in `gpad`.
         let mut all_normal = true;
         for r in &self.pois_runs {
             let x = &s.xpad[r.param..r.param + r.len];
             let tau = &self.pois_tau[r.start..r.start + r.len];
             let a = &aux[r.aux..r.aux + r.len];
-            let lg = &lgamma_aux[r.aux..r.aux + r.len];
+            let inv = &prep.inv[r.aux..r.aux + r.len];
+            let empty = &prep.empty[r.aux..r.aux + r.len];
+            let st = &prep.stirling[r.aux..r.aux + r.len];
             let term = &mut s.pois_term[r.start..r.start + r.len];
-            let g = &mut s.gpad[r.param..r.param + r.len];
+            let pg = &mut s.pois_grad[r.start..r.start + r.len];
             for i in 0..r.len {
                 let rate = x[i] * tau[i];
-                all_normal &= fastmath::is_normal_positive(rate);
-                // a ln(γτ) without a select on a = 0, as in `main_nll`.
-                term[i] = lg[i] + (-a[i]).mul_add(fastmath::ln_normal(rate), rate);
+                let q = rate.mul_add(inv[i], empty[i]);
+                let d = x[i].mul_add(tau[i], -a[i]) * inv[i];
+                all_normal &= fastmath::is_normal_positive(q);
+                term[i] = a[i].mul_add(
+                    fastmath::d_minus_ln1p_normal(d, q),
+                    empty[i].mul_add(rate, st[i]),
+                );
                 if GRAD {
-                    g[i] += if a[i] == 0.0 {
-                        tau[i]
-                    } else {
-                        tau[i] * (1.0 - a[i] / rate)
-                    };
+                    pg[i] = tau[i] * (empty[i] + d / q);
                 }
             }
         }
         if !all_normal {
             for r in &self.pois_runs {
                 for i in 0..r.len {
-                    let (rate, a) = (
-                        s.xpad[r.param + i] * self.pois_tau[r.start + i],
-                        aux[r.aux + i],
-                    );
-                    if !fastmath::is_normal_positive(rate) {
-                        let xlogy = if a == 0.0 { 0.0 } else { a * rate.ln() };
-                        s.pois_term[r.start + i] = lgamma_aux[r.aux + i] + (rate - xlogy);
+                    let (k, j) = (r.start + i, r.aux + i);
+                    let rate = s.xpad[r.param + i] * self.pois_tau[k];
+                    if fastmath::is_normal_positive(rate.mul_add(prep.inv[j], prep.empty[j])) {
+                        continue;
                     }
+                    let a = aux[j];
+                    s.pois_term[k] = poisson::term_fallback(rate, a, prep.inv[j], prep.empty[j])
+                        + prep.stirling[j];
+                    s.pois_grad[k] = if a == 0.0 {
+                        self.pois_tau[k]
+                    } else {
+                        self.pois_tau[k] * (1.0 - a / rate)
+                    };
+                }
+            }
+        }
+        if GRAD {
+            for r in &self.pois_runs {
+                let g = &mut s.gpad[r.param..r.param + r.len];
+                let pg = &s.pois_grad[r.start..r.start + r.len];
+                for i in 0..r.len {
+                    g[i] += pg[i];
                 }
             }
         }

@@ -13,6 +13,7 @@ mod hessian_pattern;
 pub mod interp;
 mod kernel;
 mod model;
+mod poisson;
 pub mod reference;
 pub mod spec;
 

@@ -6,6 +6,7 @@ use std::ops::Range;
 use crate::interp::{InterpCode, InterpSettings, NormsysCoeffs};
 use crate::kernel::Kernel;
 pub use crate::kernel::Scratch;
+use crate::poisson::Prepared;
 
 /// One channel's place in the concatenated main-bin vector.
 #[derive(Debug, Clone)]
@@ -115,28 +116,31 @@ pub(crate) struct Parts {
 }
 
 /// A dataset: main-bin counts and auxiliary data, with the data-only
-/// constant of the NLL cached so evaluation never recomputes it.
+/// constants of the NLL cached so evaluation never recomputes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Data {
     main: Vec<f64>,
     aux: Vec<f64>,
-    /// Σ lnΓ(n+1) over main bins.
-    lgamma_main: f64,
-    /// lnΓ(a+1) per auxiliary datum (used by Poisson constraints).
-    lgamma_aux: Vec<f64>,
+    /// 1/n, [n = 0] and S(n) per main bin ([`crate::poisson`]).
+    main_prep: Prepared,
+    /// Σ S(n) over main bins.
+    stirling_main: f64,
+    /// The same per auxiliary datum (used by Poisson constraints).
+    aux_prep: Prepared,
 }
 
 impl Data {
     /// Build from main counts and auxiliary data (pyhf's `data` is their
     /// concatenation).
     pub fn new(main: Vec<f64>, aux: Vec<f64>) -> Self {
-        let lgamma_main = main.iter().map(|&n| libm::lgamma(n + 1.0)).sum();
-        let lgamma_aux = aux.iter().map(|&a| libm::lgamma(a + 1.0)).collect();
+        let main_prep = Prepared::new(&main);
+        let aux_prep = Prepared::new(&aux);
         Self {
+            stirling_main: main_prep.stirling_sum(),
             main,
             aux,
-            lgamma_main,
-            lgamma_aux,
+            main_prep,
+            aux_prep,
         }
     }
 
@@ -150,14 +154,19 @@ impl Data {
         &self.aux
     }
 
-    /// Σ lnΓ(n+1) over the main bins.
-    pub(crate) fn lgamma_main(&self) -> f64 {
-        self.lgamma_main
+    /// Per-bin constants of the main Poisson terms.
+    pub(crate) fn main_prep(&self) -> &Prepared {
+        &self.main_prep
     }
 
-    /// lnΓ(a+1) per auxiliary datum.
-    pub(crate) fn lgamma_aux(&self) -> &[f64] {
-        &self.lgamma_aux
+    /// Σ S(n) over the main bins.
+    pub(crate) fn stirling_main(&self) -> f64 {
+        self.stirling_main
+    }
+
+    /// Per-datum constants of the auxiliary data.
+    pub(crate) fn aux_prep(&self) -> &Prepared {
+        &self.aux_prep
     }
 
     /// main followed by aux, as pyhf lays out `data`.
@@ -167,12 +176,13 @@ impl Data {
         v
     }
 
-    /// Overwrite in place (toys) and refresh the cached constant.
+    /// Overwrite in place (toys) and refresh the cached constants.
     pub(crate) fn set_main(&mut self, mut f: impl FnMut(usize, &mut f64)) {
         for (i, v) in self.main.iter_mut().enumerate() {
             f(i, v);
         }
-        self.lgamma_main = self.main.iter().map(|&n| libm::lgamma(n + 1.0)).sum();
+        self.main_prep.refresh(&self.main);
+        self.stirling_main = self.main_prep.stirling_sum();
     }
 
     /// Overwrite the auxiliary data in place (toys) and refresh the cache.
@@ -180,9 +190,7 @@ impl Data {
         for (i, v) in self.aux.iter_mut().enumerate() {
             f(i, v);
         }
-        for (l, &a) in self.lgamma_aux.iter_mut().zip(&self.aux) {
-            *l = libm::lgamma(a + 1.0);
-        }
+        self.aux_prep.refresh(&self.aux);
     }
 }
 

@@ -412,16 +412,77 @@ fn constraints(
     (out, all)
 }
 
-/// −ln Poisson(n | ν) with the continuous Γ (pyhf's `poisson.log_prob`).
-fn neg_log_poisson(n: f64, nu: f64) -> f64 {
-    let n_ln_nu = if n == 0.0 { 0.0 } else { n * nu.ln() };
-    nu - n_ln_nu + libm::lgamma(n + 1.0)
+/// d − ln(1+d) for |d| < 1/2 by its Taylor series Σ_{k≥2} (−d)^k / k,
+/// summed smallest first.
+fn d_minus_log1p(d: f64) -> f64 {
+    assert!(d.abs() < 0.5, "reference: series used outside |d| < 1/2");
+    let mut p = 1.0;
+    let mut terms = Vec::new();
+    for k in 1..80 {
+        p *= -d;
+        if k >= 2 {
+            terms.push(p / k as f64);
+        }
+    }
+    terms.iter().rev().sum()
+}
+
+/// lnΓ(n+1) − n ln n + n: Stirling's series ½ ln(2πn) + Σ_k B₂ₖ/(2k(2k−1)
+/// n^(2k−1)) with its Bernoulli numbers written out, from n = 20 on;
+/// lnΓ directly below.
+fn stirling_remainder(n: f64) -> f64 {
+    if n == 0.0 {
+        return 0.0;
+    }
+    if n < 20.0 {
+        return libm::lgamma(n + 1.0) - n * n.ln() + n;
+    }
+    let bernoulli = [
+        (1.0, 6.0),
+        (-1.0, 30.0),
+        (1.0, 42.0),
+        (-1.0, 30.0),
+        (5.0, 66.0),
+        (-691.0, 2730.0),
+        (7.0, 6.0),
+    ];
+    let mut sum = 0.5 * (2.0 * std::f64::consts::PI * n).ln();
+    for (k, (num, den)) in bernoulli.iter().enumerate() {
+        let k = (k + 1) as i32;
+        let b = num / den;
+        sum += b / ((2 * k * (2 * k - 1)) as f64 * n.powi(2 * k - 1));
+    }
+    sum
+}
+
+/// −ln Poisson(n | ν) with the continuous Γ (pyhf's `poisson.log_prob`),
+/// as n·(d − ln(1+d)) + S(n) with n·d = `nu_minus_n` (the caller computes
+/// ν − n without rounding ν first where it can): ν − n ln ν + lnΓ(n+1)
+/// written so that no part cancels at large n.
+fn neg_log_poisson(n: f64, nu: f64, nu_minus_n: f64) -> f64 {
+    if n == 0.0 {
+        return nu;
+    }
+    if nu <= 0.0 {
+        return f64::INFINITY;
+    }
+    let d = nu_minus_n / n;
+    let dev = if d.abs() < 0.5 {
+        n * d_minus_log1p(d)
+    } else {
+        // Here ν − n and n ln(ν/n) differ by a factor ≥ 1.2: at most a
+        // few bits cancel, and logarithms of ν and n separately also hold
+        // for ratios beyond the double range (subnormal n).
+        nu_minus_n - n * (nu.ln() - n.ln())
+    };
+    dev + stirling_remainder(n)
 }
 
 /// pyhf's `-logpdf(x, data)`: `data_flat` is main bins followed by the
 /// auxiliary data in the model's order (constrained parameters in parameter
 /// order). Main term Σ −ln Poisson(n_b | ν_b); constraints: Gaussian
-/// ½((a−θ)/σ)² + ln σ + ½ ln 2π, Poisson(a | γτ) for shapesys.
+/// ½((a−θ)/σ)² + ln σ + ½ ln 2π, Poisson(a | γτ) for shapesys. The terms
+/// ([`nll_terms`]) are added with a compensated sum.
 pub fn nll(
     ws: &Workspace,
     opts: &BuildOptions,
@@ -429,13 +490,38 @@ pub fn nll(
     data_flat: &[f64],
     x: &[f64],
 ) -> f64 {
+    let terms = nll_terms(ws, opts, model, data_flat, x);
+    // Kahan–Babuška (Neumaier) summation.
+    let (mut sum, mut comp) = (0.0f64, 0.0f64);
+    for (_, v) in &terms {
+        let t = sum + v;
+        comp += if sum.abs() >= v.abs() {
+            (sum - t) + v
+        } else {
+            (v - t) + sum
+        };
+        sum = t;
+    }
+    sum + comp
+}
+
+/// The terms of [`nll`], labelled: `main[i]` for the i-th main bin in the
+/// model's order, the parameter's name for its constraint.
+pub fn nll_terms(
+    ws: &Workspace,
+    opts: &BuildOptions,
+    model: &HistFactoryModel,
+    data_flat: &[f64],
+    x: &[f64],
+) -> Vec<(String, f64)> {
     let nu = expected_main(ws, opts, model, x);
     let (main, aux) = data_flat.split_at(nu.len());
-    let mut total: f64 = main
+    let mut terms: Vec<(String, f64)> = main
         .iter()
         .zip(&nu)
-        .map(|(&n, &v)| neg_log_poisson(n, v))
-        .sum();
+        .enumerate()
+        .map(|(b, (&n, &v))| (format!("main[{b}]"), neg_log_poisson(n, v, v - n)))
+        .collect();
     let (cons, all) = constraints(ws, opts);
     assert_eq!(
         all.len(),
@@ -450,17 +536,19 @@ pub fn nll(
             None => {}
             Some(RefConstraint::Gaussian { sigma }) => {
                 let z = (aux[a] - x[i]) / sigma;
-                total += 0.5 * z * z + sigma.ln() + HALF_LN_2PI;
+                terms.push((name.clone(), 0.5 * z * z + sigma.ln() + HALF_LN_2PI));
                 a += 1;
             }
             Some(RefConstraint::Poisson { tau }) => {
-                total += neg_log_poisson(aux[a], x[i] * tau);
+                let nu_minus_n = x[i].mul_add(*tau, -aux[a]);
+                let v = neg_log_poisson(aux[a], x[i] * tau, nu_minus_n);
+                terms.push((name.clone(), v));
                 a += 1;
             }
         }
     }
     assert_eq!(a, aux.len(), "reference: auxdata length");
-    total
+    terms
 }
 
 #[cfg(test)]
