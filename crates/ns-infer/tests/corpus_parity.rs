@@ -132,6 +132,14 @@ fn check(case: &str) {
             let ts = TestStatistic::parse(c["test_stat"].as_str().unwrap()).unwrap();
             let best = &blk["best"]["hypotest"];
             assert!(best.is_object(), "{ctx}: no best-minima hypotest golden");
+            if let Some(why) = best["pyhf_raised"].as_str() {
+                // pyhf refuses this hypotest (xml_datadriven: the Asimov mu = 0 lies outside the POI
+                // range [0.2, 1.5]); what NextStat should do there is issue 13 item 1's call, not
+                // a parity number: shown, not compared.
+                let r = hypotest(&m, m.observed(), mu, &FitOptions::default(), ts);
+                eprintln!("{ctx}: pyhf raises ({why}); NextStat: {r:?}");
+                continue;
+            }
             errs.extend(check_hypotest(&ctx, best, &m, mu, ts));
         }
     }
@@ -171,6 +179,10 @@ corpus_case! {
     xml_example_one => "xml_example_one",
     xml_example_two => "xml_example_two",
     xml_example_three => "xml_example_three",
+    xml_shared_nuispar => "xml_shared_nuispar",
+    xml_example_four => "xml_example_four",
+    xml_datadriven => "xml_datadriven",
+    xml_datadriven_poi0 => "xml_datadriven_poi0",
     shapesys_nuisparfilter => "shapesys_nuisparfilter",
     statex_2bin => "2bin_statex",
     histosys_1bin => "1bin_histosys",
