@@ -29,6 +29,15 @@ relative difference of each to pyhf's asserted value and of NextStat to pyhf
 tight and to pyhf best. Toy-based cases are listed but not run (statistical; NextStat's toys
 are seeded differently).
 
+--xml (needs uproot, e.g. a venv of its own: pip install -r requirements-dev.txt uproot):
+every XML configuration under validation/ (test_import_roundtrip's three and
+the others: multibin, multichannel, coupled histosys/overallsys, overallsys,
+shared nuisance across types, xmlimport_input4, DataDriven) is imported with
+pyhf.readxml from a temporary extract of validation/ and run the same way at
+pyhf's defaults (code4/code4p, qtilde, mu = 1). pyhf asserts no CLs values
+for these (test_import_roundtrip compares pyhf with itself), so the table
+compares NextStat with pyhf tight and best only.
+
 Usage:
   .venv/bin/python scripts/check_pyhf_validation.py --pyhf-git-dir DIR [--nextstat-bin PATH] [--json OUT]
 """
@@ -153,6 +162,67 @@ def nextstat_hypotest(binary, ws, mu, ts, interp):
         os.unlink(path)
 
 
+XML_CONFIGS = [
+    "xmlimport_input/config/example.xml", "xmlimport_input2/config/example.xml",
+    "xmlimport_input3/config/examples/example_ShapeSys.xml", "xmlimport_input4/config/example.xml",
+    "xmlimport_input/config/examples/example_DataDriven.xml", "xmlimport_input/config/examples/example_ShapeSys.xml",
+    "multibin_histfactory/config/example.xml", "multibin_histfactory_p0/config/example.xml",
+    "multichannel_histfactory/config/example.xml", "multichan_coupledhistosys_histfactory/config/example.xml",
+    "multichan_coupledoverall_histfactory/config/example.xml", "overallsys_histfactory/config/example.xml",
+    "shared_nuispar_across_types/config/example.xml", "shared_nuispar_across_types/config/example_notshared.xml",
+]
+
+
+def xml_rows(git_dir, binary):
+    """pyhf.readxml on each XML configuration of validation/ (temporary extract), NextStat vs pyhf."""
+    try:
+        import pyhf.readxml  # noqa: F401 - needs uproot
+    except ImportError as e:
+        return [{"case": "XML configurations", "note": f"not run: pyhf.readxml unavailable ({e})",
+                 "asserted_tol": "-", "asserted_obs": float("nan")}]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        arch = subprocess.run(["git", "--git-dir", git_dir, "archive", "HEAD", "validation"], check=True,
+                              capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=arch, check=True)
+        for cfg in XML_CONFIGS:
+            base = os.path.join(tmp, "validation", cfg.split("/")[0])
+            row = {"case": "xml " + cfg, "mu": 1.0, "test_stat": "qtilde", "asserted_tol": "-",
+                   "asserted_obs": float("nan")}
+            rows.append(row)
+            try:
+                parsed = pyhf.readxml.parse(os.path.join(tmp, "validation", cfg), base, track_progress=False)
+                ws = {k: parsed[k] for k in ("channels", "measurements", "observations", "version")}
+                w = pyhf.Workspace(ws)
+                model = w.model()
+                data = w.data(model)
+            except Exception as e:  # noqa: BLE001 - reported in the table
+                row["note"] = f"pyhf import failed: {type(e).__name__}: {e}"
+                continue
+            try:
+                t_obs, t_exp = pyhf_hypotest(model, data, 1.0, "qtilde",
+                                             pyhf.optimize.scipy_optimizer(tolerance=1e-12, maxiter=100000))
+                b_obs, b_exp = pyhf_hypotest(model, data, 1.0, "qtilde", MultiStart(model, 6, SEED))
+            except Exception as e:  # noqa: BLE001 - what pyhf does is the reference
+                row["note"] = f"pyhf hypotest raised: {type(e).__name__}: {str(e).splitlines()[0]}"
+                res, err = nextstat_hypotest(binary, ws, 1.0, "qtilde", None)
+                row["note"] += f"; NextStat: {err or 'CLs %.6g' % res[0]}"
+                continue
+            row.update(pyhf_tight_obs=t_obs, pyhf_best_obs=b_obs, pyhf_best_vs_tight_obs=rel(b_obs, t_obs),
+                       n_pars=model.config.npars)
+            res, err = nextstat_hypotest(binary, ws, 1.0, "qtilde", None)
+            if err:
+                row["nextstat_error"] = err
+                continue
+            n_obs, n_exp = res
+            row.update(nextstat_obs=n_obs, nextstat_vs_tight_obs=rel(n_obs, t_obs),
+                       nextstat_vs_tight_exp=worst_rel(n_exp, t_exp), nextstat_vs_best_obs=rel(n_obs, b_obs),
+                       nextstat_vs_best_exp=worst_rel(n_exp, b_exp))
+            row["nextstat_within_asserted_tol"] = bool(max(row["nextstat_vs_best_obs"],
+                                                           row["nextstat_vs_best_exp"]) < 1e-6)
+    return rows
+
+
 def rel(a, b):
     return abs(a - b) / abs(b) if b != 0 else abs(a - b)
 
@@ -176,6 +246,7 @@ def main():
     ap.add_argument("--pyhf-git-dir", required=True)
     ap.add_argument("--nextstat-bin")
     ap.add_argument("--json", help="write the rows as JSON here")
+    ap.add_argument("--xml", action="store_true", help="also the XML configurations (needs uproot)")
     args = ap.parse_args()
     binary = find_cli(args.nextstat_bin)
     commit = subprocess.run(["git", "--git-dir", args.pyhf_git_dir, "rev-parse", "HEAD"], capture_output=True,
@@ -250,6 +321,9 @@ def main():
             row["nextstat_within_asserted_tol"] = bool(np.allclose(n_obs, row["asserted_obs"], atol=1e-4, rtol=1e-5)
                                                        and np.allclose(n_exp, ref_exp, atol=1e-4, rtol=1e-5))
         rows.append(row)
+
+    if args.xml:
+        rows += xml_rows(args.pyhf_git_dir, binary)
 
     def g(r, k):
         v = r.get(k)
