@@ -263,8 +263,13 @@ def golden(case, big):
             vals = [float(blk[k][fit]["twice_nll"]) for k in ("pyhf_tight", "minuit", "best") if fit in blk[k]]
             blk[f"min_twice_nll_{fit}"] = fl(min(vals))
         if "cls_obs" in blk["best"].get("hypotest", {}) and "cls_obs" in blk["pyhf_tight"].get("hypotest", {}):
-            a, b = float(blk["best"]["hypotest"]["cls_obs"]), float(blk["pyhf_tight"]["hypotest"]["cls_obs"])
+            hb, ht = blk["best"]["hypotest"], blk["pyhf_tight"]["hypotest"]
+            a, b = float(hb["cls_obs"]), float(ht["cls_obs"])
             blk["pyhf_tight_vs_best_cls_obs_rel"] = fl(abs(a - b) / abs(a))
+            # The worst of obs and the expected set: where pyhf's tight fits reach the lowest minima
+            # (the Asimov fits included), this is ~1e-8 or less.
+            pairs = [(a, b)] + list(zip(map(float, hb["cls_exp"]), map(float, ht["cls_exp"])))
+            blk["pyhf_tight_vs_best_cls_rel"] = fl(max(abs(x - y) / abs(x) for x, y in pairs))
         out["settings"][label] = blk
     set_opt(pyhf.optimize.scipy_optimizer())
     return out
