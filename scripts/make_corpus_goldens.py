@@ -286,12 +286,43 @@ def big_cases():
                "pyhf_asserted_rel_tol": None, "n_pars": None}
 
 
+def table():
+    """Markdown table from the written goldens: pyhf default and tight against the lowest minima."""
+    print("| case | setting | pyhf default vs best: CLs obs / worst exp (rel) | pyhf tight vs best: obs / worst exp "
+          "| free 2NLL: default − best / tight − best |")
+    print("|---|---|---|---|---|")
+    for path in sorted(glob.glob(os.path.join(OUT, "*.json"))):
+        g = json.load(open(path))
+        if g["case"]["name"].startswith("big_"):
+            continue
+        for label, b in g["settings"].items():
+            best = b["best"].get("hypotest", {})
+            if "cls_obs" not in best:
+                print(f"| {g['case']['name']} | {label} | pyhf raises | | |")
+                continue
+
+            def rels(k):
+                h = b[k]["hypotest"]
+                obs = abs(float(h["cls_obs"]) - float(best["cls_obs"])) / float(best["cls_obs"])
+                exp = max(abs(float(x) - float(y)) / float(y) for x, y in zip(h["cls_exp"], best["cls_exp"]))
+                return f"{obs:.1e} / {exp:.1e}"
+
+            fb = float(b["best"]["free"]["twice_nll"])
+            print(f"| {g['case']['name']} | {label} ({b['modifier_settings']['normsys']['interpcode']}/"
+                  f"{b['modifier_settings']['histosys']['interpcode']}) | {rels('pyhf_default')} | {rels('pyhf_tight')} "
+                  f"| {float(b['pyhf_default']['free']['twice_nll']) - fb:.1e} / "
+                  f"{float(b['pyhf_tight']['free']['twice_nll']) - fb:.1e} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--table", action="store_true", help="print the docs/validation.md table from the goldens")
     ap.add_argument("--only", action="append", default=[])
     ap.add_argument("--big", action="store_true", help="also the published-like fixtures (slow)")
     ap.add_argument("--only-big", action="store_true")
     args = ap.parse_args()
+    if args.table:
+        return table()
     os.makedirs(OUT, exist_ok=True)
     with open(os.path.join(FIX, "corpus", "manifest.json")) as fh:
         cases = [(c, False) for c in json.load(fh)["cases"]] if not args.only_big else []
