@@ -481,6 +481,8 @@ def main(argv=None):
         print(f"  not available: {n}")
     for e in rep["errors"]:
         print(f"  runner error: {e['where']}: {e['error']}")
+    for n in rep["notes"]:
+        print(f"  note: {n}")
     print(f"wrote {out} and {md}; exit {rep['exit_code']}")
     if args.write_docs:
         R.replace_section(ROOT / "docs" / "benchmarks.md", DOCS_BEGIN, DOCS_END,

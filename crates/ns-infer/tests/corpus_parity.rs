@@ -188,6 +188,21 @@ corpus_case! {
     histosys_1bin => "1bin_histosys",
 }
 
+/// Every golden file has a test above (a new golden, e.g. a published-like
+/// likelihood under tests/fixtures/stress, cannot be forgotten).
+#[test]
+fn goldens_are_covered() {
+    let src = include_str!("corpus_parity.rs");
+    for e in std::fs::read_dir(fixtures().join("goldens/corpus")).unwrap() {
+        let p = e.unwrap().path();
+        let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
+        assert!(
+            src.contains(&format!("=> \"{stem}\"")),
+            "golden goldens/corpus/{stem}.json has no test in corpus_parity.rs"
+        );
+    }
+}
+
 /// Every case of the manifest has a test above (a new case cannot be forgotten).
 #[test]
 fn manifest_is_covered() {
