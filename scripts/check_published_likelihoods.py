@@ -47,21 +47,21 @@ from check_pyhf_validation import find_cli  # noqa: E402
 
 LIKELIHOODS_REPO = "Rupt/interval-evidence"
 # (short name, path in that repository): ATLAS SUSY searches, 50-250 parameters after our patch.
-LIKELIHOODS = [
-    ("atlas_susy_1Lbb_2020", "searches/atlas_susy_1Lbb_2020/bkg.json.gz"),
-    ("atlas_susy_1Ljets_2021", "searches/atlas_susy_1Ljets_2021/bkg.json.gz"),
-    ("atlas_susy_2L0J_2019", "searches/atlas_susy_2L0J_2019/bkg.json.gz"),
+LIKELIHOODS = [  # smallest first (the pyhf MIGRAD reference takes minutes on the bigger ones)
+    ("atlas_susy_3Lss_2019_rpc2l0b", "searches/atlas_susy_3Lss_2019/rpc2l0b_bkg.json.gz"),
+    ("atlas_susy_jets_2021_bdt_ggd1", "searches/atlas_susy_jets_2021/BDT-GGd1_bkg.json.gz"),
+    ("atlas_susy_3LRJmimic_2020", "searches/atlas_susy_3LRJmimic_2020/bkg.json.gz"),
+    ("atlas_susy_hb_2019_a", "searches/atlas_susy_hb_2019/a_bkg.json.gz"),
+    ("atlas_susy_hb_2019_c", "searches/atlas_susy_hb_2019/c_bkg.json.gz"),
     ("atlas_susy_2Ljets_2022_rjr_low", "searches/atlas_susy_2Ljets_2022/rjr_sr2l_low_bkg.json.gz"),
     ("atlas_susy_2hadtau_2020_high", "searches/atlas_susy_2hadtau_2020/high_mass_bkg.json.gz"),
-    ("atlas_susy_3LRJmimic_2020", "searches/atlas_susy_3LRJmimic_2020/bkg.json.gz"),
     ("atlas_susy_3L_2021_onshell", "searches/atlas_susy_3L_2021/onshell_bkg.json.gz"),
-    ("atlas_susy_3Lss_2019_rpc2l0b", "searches/atlas_susy_3Lss_2019/rpc2l0b_bkg.json.gz"),
+    ("atlas_susy_2L0J_2019", "searches/atlas_susy_2L0J_2019/bkg.json.gz"),
+    ("atlas_susy_1Lbb_2020", "searches/atlas_susy_1Lbb_2020/bkg.json.gz"),
+    ("atlas_susy_1Ljets_2021", "searches/atlas_susy_1Ljets_2021/bkg.json.gz"),
     ("atlas_susy_4L_2021", "searches/atlas_susy_4L_2021/bkg.json.gz"),
     ("atlas_susy_compressed_2020_sleptons", "searches/atlas_susy_compressed_2020/sleptons_bkg.json.gz"),
     ("atlas_susy_compressed_2020_ewkinos", "searches/atlas_susy_compressed_2020/ewkinos_bkg.json.gz"),
-    ("atlas_susy_hb_2019_a", "searches/atlas_susy_hb_2019/a_bkg.json.gz"),
-    ("atlas_susy_hb_2019_c", "searches/atlas_susy_hb_2019/c_bkg.json.gz"),
-    ("atlas_susy_jets_2021_bdt_ggd1", "searches/atlas_susy_jets_2021/BDT-GGd1_bkg.json.gz"),
 ]
 
 
@@ -128,6 +128,7 @@ def main():
     ap.add_argument("--git-dir", required=True, help=f"git directory of {LIKELIHOODS_REPO}")
     ap.add_argument("--nextstat-bin")
     ap.add_argument("--only", action="append", default=[])
+    ap.add_argument("--skip", action="append", default=[], help="names to leave out (e.g. measured already)")
     ap.add_argument("--json")
     args = ap.parse_args()
     binary = find_cli(args.nextstat_bin)
@@ -136,7 +137,7 @@ def main():
     rows = []
     print(f"{LIKELIHOODS_REPO} at {commit}; NextStat CLI {binary}", flush=True)
     for name, path in LIKELIHOODS:
-        if args.only and name not in args.only:
+        if (args.only and name not in args.only) or name in args.skip:
             continue
         spec, how = with_signal(load(args.git_dir, path))
         row = {"name": name, "path": path, "signal": how}
@@ -158,6 +159,9 @@ def main():
             row[f"{k}_ref"] = min(refs) if refs else None
             row[f"{k}_ns_minus_ref"] = (nsv - min(refs)) if (refs and nsv is not None) else None
         rows.append(row)
+        if args.json:  # after every likelihood: a long run interrupted keeps what it measured
+            with open(args.json, "w") as fh:
+                json.dump({"repo": LIKELIHOODS_REPO, "commit": commit, "rows": rows}, fh, indent=1)
         h = row["ns_hypotest"]
         print(f"{name}: {row['n_pars']} pars ({how}); free: pyhf scipy {row['pyhf_scipy'].get('free')} "
               f"minuit {row['pyhf_minuit'].get('free')} NextStat {row['ns_free'].get('twice_nll')} "
@@ -167,9 +171,6 @@ def main():
               f"[{row['ns_conditional'].get('status', row['ns_conditional'].get('error'))}] "
               f"d={row['conditional_ns_minus_ref']}; hypotest CLs {h.get('cls_obs', h.get('error'))} "
               f"failed {h.get('failed_fits')}", flush=True)
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump({"repo": LIKELIHOODS_REPO, "commit": commit, "rows": rows}, fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -184,6 +184,12 @@ corpus_case! {
     xml_datadriven => "xml_datadriven",
     xml_datadriven_poi0 => "xml_datadriven_poi0",
     shapesys_nuisparfilter => "shapesys_nuisparfilter",
+    /// Fails on main (7b9347e) and for pyhf alike: tHu (184 parameters) is not convex. From the
+    /// suggested init NextStat, pyhf scipy-tight and MIGRAD all stop at free twice_nll 358.9706 and
+    /// conditional (POI = 1) 400.1881; MIGRAD from seeded random starts reaches 358.8090 and 388.4325
+    /// (normfactors NF_VV3lbc, NFttbarW, ... move by 0.4-0.5) — issue 13 items 3/4 (lowest minimum).
+    #[ignore = "issue 13 items 3/4: tHu has lower minima than the init leads to (fails on main 7b9347e)"]
+    big_workspace_thu => "big_workspace_tHu",
     statex_2bin => "2bin_statex",
     histosys_1bin => "1bin_histosys",
 }
