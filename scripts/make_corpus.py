@@ -180,6 +180,46 @@ def cases():
                [("channel1", [171.0, 166.0])], poi="SigXsecOverSM",
                parameters=[LUMI_FIXED, ALPHA1_FIXED,
                            {"name": "SigXsecOverSM", "bounds": [[0.0, 3.0]], "inits": [1.0]}]))
+    # validation/shared_nuispar_across_types: one parameter that is both a normsys and a histosys of a sample.
+    yield ("xml_shared_nuispar", "validation/shared_nuispar_across_types (XML; no assertion in pyhf's tests)", 1.0,
+           "qtilde", "asymptotics", CODE4_CODE4P, None, None,
+           workspace([("channel1", [
+               sample("signal", [14.0, 23.0], mu("SigXsecOverSM")),
+               sample("background", [81.0, 66.0], normsys("sharednuis", 0.95, 1.05),
+                      histosys("sharednuis", [77.0, 61.0], [86.0, 69.0]))])],
+               [("channel1", [99.0, 80.0])], poi="SigXsecOverSM",
+               parameters=[LUMI_FIXED, {"name": "SigXsecOverSM", "bounds": [[0.0, 3.0]], "inits": [1.0]}]))
+    # validation/xmlimport_input4: staterror shared by two samples, each with lumi and its own normsys.
+    yield ("xml_example_four", "validation/xmlimport_input4 (XML; test_import only)", 1.0, "qtilde", "asymptotics",
+           CODE4_CODE4P, None, None,
+           workspace([("channel1", [
+               sample("signal", [19.0, 30.0], normsys("syst1", 0.95, 1.05), mu("SigXsecOverSM")),
+               sample("background1", [88.0, 72.0], lumi(), staterror("channel1", [6.0, 5.0]),
+                      normsys("syst2", 0.95, 1.05)),
+               sample("background2", [51.0, 40.0], lumi(), staterror("channel1", [4.5, 4.0]),
+                      normsys("syst3", 0.95, 1.05))])],
+               [("channel1", [152.0, 131.0])], poi="SigXsecOverSM",
+               parameters=[LUMI_FIXED, ALPHA1_FIXED,
+                           {"name": "SigXsecOverSM", "bounds": [[0.0, 3.0]], "inits": [1.0]}]))
+    # validation/xmlimport_input/config/examples/example_DataDriven.xml: signal and control regions, a shapefactor
+    # coupling them, staterror in both. Its POI range [0.2, 1.5] does not contain the Asimov mu = 0, so pyhf's
+    # hypotest raises there (the goldens record that; fits only); the _poi0 variant has the range [0, 1.5].
+    for suffix, lo in (("", 0.2), ("_poi0", 0.0)):
+        yield ("xml_datadriven" + suffix, "validation/xmlimport_input examples/example_DataDriven (XML; test_import "
+               "only)" + (", POI range from 0" if suffix else ""), 1.0, "qtilde", "asymptotics", CODE4_CODE4P, None,
+               None,
+               workspace([("signalRegion", [
+                   sample("signal", [11.0, 19.0], normsys("syst_signal", 0.95, 1.05), mu("SigXsecOverSM")),
+                   sample("background1", [43.0, 36.0], lumi(), staterror("signalRegion", [3.0, 2.5]),
+                          normsys("bkg1CrossSection", 0.95, 1.05)),
+                   sample("background2", [10.0, 10.0], normsys("syst_bkg2Extrapolation", 0.95, 1.05),
+                          shapefactor("Bkg2Shape"))]),
+                   ("controlRegion", [
+                       sample("background1", [12.0, 9.0], lumi(), staterror("controlRegion", [1.5, 1.2]),
+                              normsys("bkg1CrossSection", 0.95, 1.05)),
+                       sample("background2", [100.0, 100.0], shapefactor("Bkg2Shape"))])],
+                   [("signalRegion", [68.0, 60.0]), ("controlRegion", [118.0, 104.0])], poi="SigXsecOverSM",
+                   parameters=[LUMI_FIXED, {"name": "SigXsecOverSM", "bounds": [[lo, 1.5]], "inits": [1.0]}]))
     # A shapesys with a zero uncertainty in one bin (pyhf drops that bin's gamma) and a measurement
     # parameter (lumi) that no modifier uses.
     yield ("shapesys_nuisparfilter", "test_shapesys_nuisparfilter_validation (inline spec)", 1.0, "qtilde",

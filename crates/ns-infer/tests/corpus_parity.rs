@@ -132,6 +132,14 @@ fn check(case: &str) {
             let ts = TestStatistic::parse(c["test_stat"].as_str().unwrap()).unwrap();
             let best = &blk["best"]["hypotest"];
             assert!(best.is_object(), "{ctx}: no best-minima hypotest golden");
+            if let Some(why) = best["pyhf_raised"].as_str() {
+                // pyhf refuses this hypotest (xml_datadriven: the Asimov mu = 0 lies outside the POI
+                // range [0.2, 1.5]); what NextStat should do there is issue 13 item 1's call, not
+                // a parity number: shown, not compared.
+                let r = hypotest(&m, m.observed(), mu, &FitOptions::default(), ts);
+                eprintln!("{ctx}: pyhf raises ({why}); NextStat: {r:?}");
+                continue;
+            }
             errs.extend(check_hypotest(&ctx, best, &m, mu, ts));
         }
     }
@@ -168,9 +176,34 @@ corpus_case! {
     xml_example_one => "xml_example_one",
     xml_example_two => "xml_example_two",
     xml_example_three => "xml_example_three",
+    xml_shared_nuispar => "xml_shared_nuispar",
+    xml_example_four => "xml_example_four",
+    xml_datadriven => "xml_datadriven",
+    xml_datadriven_poi0 => "xml_datadriven_poi0",
     shapesys_nuisparfilter => "shapesys_nuisparfilter",
+    /// Fails on main (7b9347e) and for pyhf alike: tHu (184 parameters) is not convex. From the
+    /// suggested init NextStat, pyhf scipy-tight and MIGRAD all stop at free twice_nll 358.9706 and
+    /// conditional (POI = 1) 400.1881; MIGRAD from seeded random starts reaches 358.8090 and 388.4325
+    /// (normfactors NF_VV3lbc, NFttbarW, ... move by 0.4-0.5) — issue 13 items 3/4 (lowest minimum).
+    #[ignore = "issue 13 items 3/4: tHu has lower minima than the init leads to (fails on main 7b9347e)"]
+    big_workspace_thu => "big_workspace_tHu",
     statex_2bin => "2bin_statex",
     histosys_1bin => "1bin_histosys",
+}
+
+/// Every golden file has a test above (a new golden, e.g. a published-like
+/// likelihood under tests/fixtures/stress, cannot be forgotten).
+#[test]
+fn goldens_are_covered() {
+    let src = include_str!("corpus_parity.rs");
+    for e in std::fs::read_dir(fixtures().join("goldens/corpus")).unwrap() {
+        let p = e.unwrap().path();
+        let stem = p.file_stem().unwrap().to_str().unwrap().to_string();
+        assert!(
+            src.contains(&format!("=> \"{stem}\"")),
+            "golden goldens/corpus/{stem}.json has no test in corpus_parity.rs"
+        );
+    }
 }
 
 /// Every case of the manifest has a test above (a new case cannot be forgotten).
