@@ -11,6 +11,7 @@
 pub mod asymptotics;
 mod error;
 pub mod intervals;
+mod kinks;
 pub mod mle;
 pub mod normal;
 pub mod ranking;

@@ -1,14 +1,11 @@
 //! Maximum-likelihood fits: free, with fixed parameters, and with the POI
 //! fixed (conditional fits), plus Hessian-based uncertainties.
 
-use ns_core::{BoundObjective, FitResult, FitStatus, Model};
+use ns_core::{BoundObjective, FitResult, Model};
 use ns_optim::{Lbfgsb, LbfgsbOptions, covariance_from_hessian, hessian_structured};
 
 use crate::error::{InferError, Result};
-
-/// Half-width around 0 within which a kinked parameter's mirrored branch
-/// is probed after a fit (see [`Fitter::fit`]).
-const KINK_WINDOW: f64 = 0.05;
+use crate::kinks::{better, cross_kinks, restartable};
 
 /// Options of one fit. Everything defaults to the model's suggestions.
 #[derive(Debug, Clone, Default)]
@@ -146,51 +143,27 @@ impl Fitter {
         let (mut n_iter, mut n_eval) = (r.n_iter, r.n_eval);
         // One restart from the best point with fresh curvature memory: the
         // cheap insurance Minuit users know as "call MIGRAD again".
-        if !r.status.converged()
-            && r.status != FitStatus::NonFiniteStart
-            && r.status != FitStatus::Cancelled
-            && r.fval.is_finite()
-        {
+        if !r.status.converged() && restartable(r.status) && r.fval.is_finite() {
             let again = self
                 .minimizer
                 .minimize(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed);
             n_iter += again.n_iter;
             n_eval += again.n_eval;
-            if again.fval <= r.fval {
+            if again.fval <= r.fval || better(&again, &r) {
                 r = again;
             }
         }
-        // Kinks: where the NLL has a kink at 0 in some parameter (code0/code1
-        // interpolation), the quasi-Newton steps settle on one branch and a
-        // lower minimum can sit just across (tttt with normsys=code1,
-        // histosys=code0 stopped 6e-6 in 2·NLL above pyhf's SLSQP). One
-        // extra fit from the point with every near-kink parameter mirrored
-        // finds it there; the lower of the two minima is kept.
-        if r.fval.is_finite() && !model.kink_params().is_empty() {
-            let mut mirrored = r.x.clone();
-            let mut any = false;
-            for &i in model.kink_params() {
-                let xi = r.x[i];
-                if !p.fixed[i]
-                    && xi != 0.0
-                    && xi.abs() < KINK_WINDOW
-                    && -xi >= p.lower[i]
-                    && -xi <= p.upper[i]
-                {
-                    mirrored[i] = -xi;
-                    any = true;
-                }
-            }
-            if any {
-                let again = self
-                    .minimizer
-                    .minimize(&mut obj, &mirrored, &p.lower, &p.upper, &p.fixed);
-                n_iter += again.n_iter;
-                n_eval += again.n_eval;
-                if again.fval < r.fval {
-                    r = again;
-                }
-            }
+        // Kinks: the lowest minimum may sit across one (see `kinks`).
+        if r.fval.is_finite() && restartable(r.status) && !model.kink_params().is_empty() {
+            r = cross_kinks(
+                &mut self.minimizer,
+                &mut obj,
+                model.kink_params(),
+                p,
+                r,
+                &mut n_iter,
+                &mut n_eval,
+            );
         }
         let n = r.x.len();
         let mut result = FitResult {

@@ -214,6 +214,19 @@ pub fn evaluate<M: Model>(
             fitter.fit(model, data, &o)?
         }
     };
+    // The free fit minimises over a superset of the conditional fit's
+    // space, so its minimum cannot be higher: where it is, the free fit
+    // stopped at a local minimum, and a free fit from the conditional
+    // minimum finds one at least as low (q is then never negative).
+    let free = if fixed.nll < free.nll {
+        let mut o = opts.clone();
+        o.init = Some(fixed.bestfit.clone());
+        o.uncertainties = false;
+        let again = fitter.fit(model, data, &o)?;
+        if again.nll < free.nll { again } else { free }
+    } else {
+        free
+    };
     let value = kind.from_fits(mu, free.bestfit[poi], fixed.twice_nll(), free.twice_nll());
     Ok(TestStatValue {
         value,
