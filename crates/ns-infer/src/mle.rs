@@ -2,10 +2,17 @@
 //! fixed (conditional fits), plus Hessian-based uncertainties.
 
 use ns_core::{BoundObjective, FitResult, Model};
-use ns_optim::{Lbfgsb, LbfgsbOptions, covariance_from_hessian, hessian_structured};
+use ns_optim::{
+    Lbfgsb, LbfgsbOptions, covariance_from_hessian, diagonal_scales, hessian_structured,
+    minimize_scaled,
+};
 
 use crate::error::{InferError, Result};
 use crate::kinks::{better, cross_kinks, restartable};
+
+/// Restarts scaled by the Hessian diagonal (recomputed at each restart's
+/// start) after the plain restart fails.
+const PRECONDITIONED_RESTARTS: usize = 3;
 
 /// Options of one fit. Everything defaults to the model's suggestions.
 #[derive(Debug, Clone, Default)]
@@ -142,11 +149,31 @@ impl Fitter {
             .minimize(&mut obj, &p.x0, &p.lower, &p.upper, &p.fixed);
         let (mut n_iter, mut n_eval) = (r.n_iter, r.n_eval);
         // One restart from the best point with fresh curvature memory: the
-        // cheap insurance Minuit users know as "call MIGRAD again".
-        if !r.status.converged() && restartable(r.status) && r.fval.is_finite() {
-            let again = self
-                .minimizer
-                .minimize(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed);
+        // cheap insurance Minuit users know as "call MIGRAD again". Then,
+        // while the fit still fails, restarts in coordinates scaled by the
+        // Hessian diagonal at the best point (curvatures spanning 1e-6..1e12
+        // on published likelihoods make the unscaled line search fail).
+        // Smooth, well-scaled fits converge at once and pay nothing.
+        for attempt in 0..1 + PRECONDITIONED_RESTARTS {
+            if r.status.converged() || !restartable(r.status) || !r.fval.is_finite() {
+                break;
+            }
+            let again = if attempt == 0 {
+                self.minimizer
+                    .minimize(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed)
+            } else {
+                let (scale, evals) = diagonal_scales(&mut obj, &r.x, &p.lower, &p.upper, &p.fixed);
+                n_eval += evals;
+                minimize_scaled(
+                    &mut self.minimizer,
+                    &mut obj,
+                    &r.x,
+                    &p.lower,
+                    &p.upper,
+                    &p.fixed,
+                    &scale,
+                )
+            };
             n_iter += again.n_iter;
             n_eval += again.n_eval;
             if again.fval <= r.fval || better(&again, &r) {

@@ -23,10 +23,12 @@ mod hessian;
 mod hessian_sparse;
 mod lbfgsb;
 mod line_search;
+mod precondition;
 mod root;
 
 pub use covariance::covariance_from_hessian;
 pub use hessian::hessian_from_gradient;
 pub use hessian_sparse::hessian_structured;
 pub use lbfgsb::{Lbfgsb, LbfgsbOptions, MinimizeResult, STALL_ITERATIONS};
+pub use precondition::{diagonal_scales, minimize_scaled};
 pub use root::{RootError, RootResult, brent_root, toms748};
