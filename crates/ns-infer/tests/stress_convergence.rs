@@ -38,9 +38,9 @@ fn goldens() -> Vec<(String, Value)> {
 /// Tolerance on twice_nll: 1e-6, plus the golden's `constraint_rounding`,
 /// pyhf's own double-precision rounding of its Poisson constraint terms
 /// (parts of size τ ln τ ~ 1e13 cancelling to O(1): ~1e-3 in twice_nll at
-/// τ = 1e12, issue 13 item 5). The reference value itself is only that
-/// exact, in pyhf and in ours, until those terms are computed without
-/// cancellation.
+/// τ = 1e12, issue 13 item 5). Ours are computed without cancellation
+/// now, but the reference minima are pyhf's (and MIGRAD's on pyhf's NLL)
+/// values, exact only to that rounding.
 fn tolerance(g: &Value) -> f64 {
     1e-6 + g["constraint_rounding"].as_f64().unwrap()
 }
@@ -77,13 +77,12 @@ fn minima_not_above_pyhf_and_minuit() {
     }
 }
 
-/// Every stress fit must end converged. With the Poisson constraint terms as
-/// computed now, the NLL carries rounding noise of ~1e-3 (see `tolerance`)
-/// and the line search cannot resolve the last steps; with a cancellation-
-/// free term (checked locally with a Stirling-form Poisson constraint) all
-/// eight converge, after the preconditioned restarts of `Fitter::fit`.
+/// Every stress fit must end converged. With the Poisson constraint terms
+/// in their cancelling form the NLL carried rounding noise of ~1e-3 and the
+/// line search could not resolve the last steps (all eight ended
+/// `line_search_failed`); with the cancellation-free terms (item 5) and the
+/// preconditioned restarts of `Fitter::fit` they converge.
 #[test]
-#[ignore = "needs the cancellation-free Poisson constraint of issue 13 item 5 (wip/poisson)"]
 fn fits_converge() {
     for (stem, g) in goldens() {
         let m = model(&g);
