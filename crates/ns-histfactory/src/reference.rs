@@ -491,18 +491,8 @@ pub fn nll(
     x: &[f64],
 ) -> f64 {
     let terms = nll_terms(ws, opts, model, data_flat, x);
-    // Kahan–Babuška (Neumaier) summation.
-    let (mut sum, mut comp) = (0.0f64, 0.0f64);
-    for (_, v) in &terms {
-        let t = sum + v;
-        comp += if sum.abs() >= v.abs() {
-            (sum - t) + v
-        } else {
-            (v - t) + sum
-        };
-        sum = t;
-    }
-    sum + comp
+    let values: Vec<f64> = terms.iter().map(|(_, v)| *v).collect();
+    crate::poisson::neumaier_sum(&values)
 }
 
 /// The terms of [`nll`], labelled: `main[i]` for the i-th main bin in the
