@@ -8,7 +8,7 @@
 //! index row names. The pattern is a superset (a zero histosys delta still
 //! counts), which is what the grouped Hessian needs.
 
-use crate::model::Parts;
+use crate::parts::Parts;
 
 /// Neighbours of each parameter (sorted, without itself).
 pub(crate) fn hessian_pattern(p: &Parts) -> Vec<Vec<usize>> {

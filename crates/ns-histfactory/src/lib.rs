@@ -7,12 +7,14 @@
 #![warn(missing_docs)]
 
 mod build;
+mod data;
 mod error;
 mod fastmath;
 mod hessian_pattern;
 pub mod interp;
 mod kernel;
 mod model;
+mod parts;
 mod poisson;
 pub mod reference;
 pub mod spec;
