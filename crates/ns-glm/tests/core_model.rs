@@ -59,12 +59,13 @@ fn gradient_hessian_and_value_at_the_fit() {
         // the canonical link (log for Poisson; NB2's log link is not canonical)
         if family == Family::Poisson && link == Link::Log {
             let h = m.hessian(m.observed(), &r.params);
-            let mut id = [[0.0; 3]; 3];
-            for i in 0..3 {
-                for k in 0..3 {
-                    id[i][k] = (0..3).map(|j| h[i * 3 + j] * r.cov_params[j * 3 + k]).sum();
-                }
-            }
+            let id: Vec<Vec<f64>> = (0..3)
+                .map(|i| {
+                    (0..3)
+                        .map(|k| (0..3).map(|j| h[i * 3 + j] * r.cov_params[j * 3 + k]).sum())
+                        .collect()
+                })
+                .collect();
             for (i, row) in id.iter().enumerate() {
                 for (k, v) in row.iter().enumerate() {
                     let want = if i == k { 1.0 } else { 0.0 };
