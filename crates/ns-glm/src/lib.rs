@@ -31,6 +31,7 @@ mod options;
 mod results;
 mod robust;
 pub mod special;
+mod summary;
 
 pub use data::{GlmData, GlmDataBuilder};
 pub use error::GlmError;
