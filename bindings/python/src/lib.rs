@@ -7,6 +7,7 @@
 mod convert;
 mod errors;
 mod fit;
+mod glm;
 mod infer;
 mod model;
 mod results;
@@ -33,5 +34,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(infer::upper_limit, m)?)?;
     m.add_function(wrap_pyfunction!(infer::scan, m)?)?;
     m.add_function(wrap_pyfunction!(infer::ranking, m)?)?;
+    m.add_function(wrap_pyfunction!(glm::_glm_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(glm::_glm_inverse_link, m)?)?;
     Ok(())
 }

@@ -18,7 +18,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from . import _core, exceptions, simplemodels
+from . import _core, exceptions, glm, simplemodels
 from ._core import (
     FitResult,
     HypotestResult,
@@ -48,6 +48,8 @@ from .exceptions import (
     InvalidSpecification,
     InvalidWorkspaceFile,
     NextStatError,
+    PerfectSeparationError,
+    RankDeficientDesign,
 )
 
 __version__: str = _core.__version__
@@ -152,6 +154,7 @@ __all__ = [
     "ScanResult",
     "RankingResult",
     "simplemodels",
+    "glm",
     "exceptions",
     "NextStatError",
     "InvalidSpecification",
@@ -163,4 +166,6 @@ __all__ = [
     "InvalidPdfData",
     "InvalidArgument",
     "FailedMinimization",
+    "PerfectSeparationError",
+    "RankDeficientDesign",
 ]

@@ -279,3 +279,14 @@ def ranking(
     fixed: Fixed | None = None,
     bounds: Bounds | None = None,
 ) -> RankingResult: ...
+
+# nextstat.glm's compiled half (use nextstat.glm.fit)
+def _glm_fit(
+    y: Any, x: Any, names: list[str], failures: Any = ..., offset: Any = ..., exposure: Any = ...,
+    var_weights: Any = ..., freq_weights: Any = ..., family: str = ..., link: str | None = ...,
+    alpha: float | None = ..., alpha_mle: bool = ..., scale: str | None = ...,
+    scale_value: float | None = ..., cov_type: str = ..., groups: list[int] | None = ...,
+    method: str = ..., maxiter: int = ..., tol: float = ..., dep: str = ...,
+    tol_criterion: str = ..., rtol: float = ...,
+) -> dict[str, Any]: ...
+def _glm_inverse_link(link: str, eta: Any) -> Any: ...

@@ -18,6 +18,8 @@ __all__ = [
     "InvalidPdfData",
     "InvalidArgument",
     "FailedMinimization",
+    "PerfectSeparationError",
+    "RankDeficientDesign",
 ]
 
 
@@ -63,3 +65,11 @@ class FailedMinimization(NextStatError):
     def __init__(self, message: str, result=None):
         super().__init__(message)
         self.result = result
+
+
+class PerfectSeparationError(NextStatError, ValueError):
+    """A GLM's fitted values reproduce the response exactly (separation): the MLE does not exist."""
+
+
+class RankDeficientDesign(NextStatError, ValueError):
+    """Columns of a design matrix are linear combinations of earlier ones (named in the message)."""
