@@ -7,21 +7,28 @@
 #![warn(missing_docs)]
 
 mod build;
+pub mod digest;
 mod error;
 mod fastmath;
 mod hessian_pattern;
 pub mod interp;
+pub mod jsonpatch;
 mod kernel;
 mod model;
+pub mod patchset;
 mod poisson;
 pub mod reference;
+mod saturated;
 pub mod spec;
+pub mod workspace_ops;
 
 pub use build::BuildOptions;
 pub use error::{HistFactoryError, Result};
 pub use interp::{InterpCode, InterpSettings};
 pub use model::{ChannelInfo, Data, HistFactoryModel, ParamSetInfo, Scratch};
+pub use patchset::{Patch, PatchKey, PatchSet};
 pub use spec::Workspace;
+pub use workspace_ops::{Join, PruneRename};
 
 impl HistFactoryModel {
     /// Compile a parsed workspace.
