@@ -10,7 +10,9 @@
 mod error;
 mod fit;
 mod model;
+mod saturated;
 
 pub use error::{CoreError, Result};
 pub use fit::{FitResult, FitStatus};
 pub use model::{BoundObjective, Model, Objective, PseudoData};
+pub use saturated::SaturatedModel;

@@ -8,22 +8,29 @@
 
 mod build;
 mod data;
+pub mod digest;
 mod error;
 mod fastmath;
 mod hessian_pattern;
 pub mod interp;
+pub mod jsonpatch;
 mod kernel;
 mod model;
 mod parts;
+pub mod patchset;
 mod poisson;
 pub mod reference;
+mod saturated;
 pub mod spec;
+pub mod workspace_ops;
 
 pub use build::BuildOptions;
 pub use error::{HistFactoryError, Result};
 pub use interp::{InterpCode, InterpSettings};
 pub use model::{ChannelInfo, Data, HistFactoryModel, ParamSetInfo, Scratch};
+pub use patchset::{Patch, PatchKey, PatchSet};
 pub use spec::Workspace;
+pub use workspace_ops::{Join, PruneRename};
 
 impl HistFactoryModel {
     /// Compile a parsed workspace.

@@ -12,7 +12,7 @@ use crate::parts::{Constraint, Parts, ScalarKind};
 /// threads; data and scratch are passed to each evaluation.
 #[derive(Debug, Clone)]
 pub struct HistFactoryModel {
-    p: Parts,
+    pub(crate) p: Parts,
     /// Parameters with a kink at 0 (normsys/histosys under code0/code1).
     kinks: Vec<usize>,
     observed: Data,

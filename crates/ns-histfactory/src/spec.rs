@@ -231,6 +231,23 @@ impl Workspace {
         })
     }
 
+    /// Read a workspace from a parsed JSON document (a patched or combined
+    /// one); errors carry the JSON path as [`Workspace::from_json_str`].
+    pub fn from_value(doc: &serde_json::Value, source: &str) -> Result<Self> {
+        serde_path_to_error::deserialize(doc).map_err(|e| {
+            let path = e.path().to_string();
+            HistFactoryError::Json {
+                source_name: source.to_string(),
+                path: if path == "." {
+                    "(document)".into()
+                } else {
+                    path
+                },
+                message: e.into_inner().to_string(),
+            }
+        })
+    }
+
     /// Read and parse a workspace file.
     pub fn from_path(path: &std::path::Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| HistFactoryError::Io {

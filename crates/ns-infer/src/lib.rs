@@ -10,8 +10,10 @@
 
 pub mod asymptotics;
 mod error;
+pub mod gof;
 pub mod intervals;
 mod kinks;
+pub mod minos;
 pub mod mle;
 pub mod normal;
 pub mod ranking;
@@ -23,9 +25,11 @@ pub use asymptotics::{
     AsymptoticCalculator, HypotestResult, SignificanceResult, hypotest, significance,
 };
 pub use error::{InferError, Result};
+pub use gof::{GofResult, gof, gof_from_fit, gof_toys};
 pub use intervals::{
     BrazilPoint, LimitMethod, UpperLimitResult, upper_limit_scan, upper_limit_toms748,
 };
+pub use minos::{MinosEdge, MinosInterval, minos};
 pub use mle::{FitOptions, Fitter, fit, fit_fixed_poi, resolve_fixed};
 pub use ranking::{Impact, RankingResult, ranking};
 pub use scan::{ProfileScan, ScanPoint, profile_scan};
