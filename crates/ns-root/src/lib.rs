@@ -22,6 +22,8 @@ mod compression;
 mod cursor;
 mod error;
 mod file;
+mod hist;
 
 pub use error::{Result, RootError};
 pub use file::{Directory, Key, RootFile};
+pub use hist::{Axis, Hist};

@@ -20,8 +20,11 @@ fn write_tmp(name: &str, bytes: &[u8]) -> PathBuf {
 /// Open and decompress everything; any error is fine, a panic is not.
 fn read_all(p: &PathBuf) -> Result<(), RootError> {
     let f = RootFile::open(p)?;
-    for (_, k) in f.keys_recursive()? {
+    for (path, k) in f.keys_recursive()? {
         f.object_bytes(&k)?;
+        if k.classname.starts_with("TH") {
+            f.get_hist(&path)?;
+        }
     }
     Ok(())
 }
