@@ -264,13 +264,14 @@ impl Parser<'_> {
                     }
                     return Ok(Ast::Ident(name, pos));
                 }
+                let open = self.pos();
                 self.bump();
                 let mut args = vec![self.expr()?];
                 while *self.peek() == Tok::Comma {
                     self.bump();
                     args.push(self.expr()?);
                 }
-                self.expect_rparen(pos)?;
+                self.expect_rparen(open)?;
                 let want = if name == "pow" { 2 } else { 1 };
                 if name != "pow" && Func::from_name(&name).is_none() {
                     return Err(CurveFitError::UnknownFunction {
