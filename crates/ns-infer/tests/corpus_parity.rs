@@ -166,10 +166,9 @@ corpus_case! {
     histosys_2bin => "2bin_histosys",
     two_channel_2bin => "2bin_2channel",
     two_channel_couplednorm => "2bin_2channel_couplednorm",
-    /// Fails on main (7b9347e): under code4/code4p the conditional fit (mu = 1) from the init stops at
-    /// twice_nll 33.9927 (as does pyhf's scipy), where a start at alpha = +-0.5 reaches 33.1164 —
-    /// issue 13 item 3 (lowest minimum). (hypotest finds the lower one.) Un-ignore with that fix.
-    #[ignore = "issue 13 item 3: conditional fit at a local minimum (fails on main 7b9347e)"]
+    /// Under code4/code4p the conditional fit (mu = 1) from the init stops at twice_nll 33.9927 (as
+    /// does pyhf's scipy), the lowest minimum is 33.1164: `fit_fixed_poi` also starts from the free
+    /// fit's minimum (alpha = -0.56) and reaches it.
     two_channel_coupledhistosys => "2bin_2channel_coupledhistosys",
     two_channel_coupledhistosys_b => "2bin_2channel_coupledhistosys_b",
     two_channel_coupledshapefactor => "2bin_2channel_coupledshapefactor",
