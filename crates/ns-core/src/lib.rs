@@ -10,6 +10,7 @@
 mod error;
 mod fit;
 mod model;
+pub mod normal;
 mod saturated;
 
 pub use error::{CoreError, Result};

@@ -229,11 +229,7 @@ impl PatchSet {
 
     /// Read a patchset file.
     pub fn from_path(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| HistFactoryError::Io {
-            source_name: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Self::from_json_str(&text, &path.display().to_string())
+        Self::from_json_str(&crate::spec::read_text(path)?, &path.display().to_string())
     }
 
     /// The grid's axis names (`metadata.labels`).

@@ -216,44 +216,42 @@ impl Workspace {
             return Ok(ws);
         }
         let de = &mut serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            HistFactoryError::Json {
-                source_name: source.to_string(),
-                path: if path == "." {
-                    "(document)".into()
-                } else {
-                    path
-                },
-                message: inner.to_string(),
-            }
-        })
+        serde_path_to_error::deserialize(de).map_err(|e| json_error(e, source))
     }
 
     /// Read a workspace from a parsed JSON document (a patched or combined
     /// one); errors carry the JSON path as [`Workspace::from_json_str`].
     pub fn from_value(doc: &serde_json::Value, source: &str) -> Result<Self> {
-        serde_path_to_error::deserialize(doc).map_err(|e| {
-            let path = e.path().to_string();
-            HistFactoryError::Json {
-                source_name: source.to_string(),
-                path: if path == "." {
-                    "(document)".into()
-                } else {
-                    path
-                },
-                message: e.into_inner().to_string(),
-            }
-        })
+        serde_path_to_error::deserialize(doc).map_err(|e| json_error(e, source))
     }
 
     /// Read and parse a workspace file.
     pub fn from_path(path: &std::path::Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| HistFactoryError::Io {
-            source_name: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-        Self::from_json_str(&text, &path.display().to_string())
+        Self::from_json_str(&read_text(path)?, &path.display().to_string())
     }
+}
+
+/// A deserialisation error with its JSON path (`(document)` for the root).
+fn json_error<E: std::fmt::Display>(
+    e: serde_path_to_error::Error<E>,
+    source: &str,
+) -> HistFactoryError {
+    let path = e.path().to_string();
+    HistFactoryError::Json {
+        source_name: source.to_string(),
+        path: if path == "." {
+            "(document)".into()
+        } else {
+            path
+        },
+        message: e.into_inner().to_string(),
+    }
+}
+
+/// A file's text, or an I/O error naming it.
+pub(crate) fn read_text(path: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|e| HistFactoryError::Io {
+        source_name: path.display().to_string(),
+        message: e.to_string(),
+    })
 }

@@ -15,7 +15,6 @@ pub mod intervals;
 mod kinks;
 pub mod minos;
 pub mod mle;
-pub mod normal;
 pub mod ranking;
 pub mod scan;
 pub mod test_statistics;
@@ -31,6 +30,8 @@ pub use intervals::{
 };
 pub use minos::{MinosEdge, MinosInterval, minos};
 pub use mle::{FitOptions, Fitter, fit, fit_fixed_poi, resolve_fixed};
+/// The standard normal distribution (lives in `ns-core`, shared with the GLM pack).
+pub use ns_core::normal;
 pub use ranking::{Impact, RankingResult, ranking};
 pub use scan::{ProfileScan, ScanPoint, profile_scan};
 pub use test_statistics::TestStatistic;
