@@ -84,6 +84,44 @@ pub enum RootError {
         /// Class expected.
         expected: String,
     },
+    /// No branch of that name in the tree.
+    #[error("{path}: tree {tree:?}: no branch named {branch:?}")]
+    NoBranch {
+        /// File path.
+        path: PathBuf,
+        /// Tree path.
+        tree: String,
+        /// Requested branch.
+        branch: String,
+    },
+    /// The branch exists but its type cannot be read (yet): never guessed.
+    #[error("{path}: tree {tree:?}: branch {branch:?} of type {typename}: unsupported ({reason})")]
+    Unsupported {
+        /// File path.
+        path: PathBuf,
+        /// Tree path.
+        tree: String,
+        /// Branch name.
+        branch: String,
+        /// Its type as uproot names it (`float[]`, `std::vector<double>`, leaf classes ...).
+        typename: String,
+        /// Why it cannot be read.
+        reason: Box<str>,
+    },
+    /// A typed read asked for another type than the branch holds.
+    #[error("{path}: tree {tree:?}: branch {branch:?} holds {typename}, not {requested}")]
+    WrongType {
+        /// File path.
+        path: PathBuf,
+        /// Tree path.
+        tree: String,
+        /// Branch name.
+        branch: String,
+        /// The branch's type.
+        typename: String,
+        /// The type asked for.
+        requested: &'static str,
+    },
 }
 
 /// Result alias of this crate.

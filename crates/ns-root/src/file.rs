@@ -116,6 +116,11 @@ impl RootFile {
         Ok(f)
     }
 
+    /// The whole mapped file.
+    pub(crate) fn data(&self) -> &[u8] {
+        &self.data
+    }
+
     /// File path as given to [`RootFile::open`].
     pub fn path(&self) -> &Path {
         &self.path

@@ -7,6 +7,7 @@
 use crate::cursor::Cursor;
 use crate::error::{Result, RootError};
 use crate::file::RootFile;
+use crate::objects::{header, skip_object, tnamed, tobject};
 
 /// One histogram axis.
 #[derive(Debug, Clone, PartialEq)]
@@ -72,56 +73,6 @@ impl Hist {
             }
         }
     }
-}
-
-/// Start of an object: returns (version, end offset if byte-counted).
-fn header(c: &mut Cursor<'_>) -> Result<(i16, Option<usize>)> {
-    let start = c.pos;
-    let bcnt = c.i32()? as u32;
-    if bcnt & 0x4000_0000 != 0 {
-        let n = (bcnt & !0x4000_0000) as usize;
-        let end = start + 4 + n;
-        if end > c.buf.len() {
-            c.pos = start;
-            return Err(c.malformed(format!("byte count {n} runs past the object")));
-        }
-        Ok((c.i16()?, Some(end)))
-    } else {
-        c.pos = start;
-        Ok((c.i16()?, None))
-    }
-}
-
-fn skip_object(c: &mut Cursor<'_>) -> Result<()> {
-    match header(c)? {
-        (_, Some(end)) => {
-            c.pos = end;
-            Ok(())
-        }
-        (_, None) => Err(c.malformed("member without byte count")),
-    }
-}
-
-fn tobject(c: &mut Cursor<'_>) -> Result<()> {
-    c.i16()?;
-    c.skip(4)?;
-    let bits = c.i32()? as u32;
-    if bits & 0x10 != 0 {
-        c.skip(2)?;
-    }
-    Ok(())
-}
-
-/// TNamed: (name, title).
-fn tnamed(c: &mut Cursor<'_>) -> Result<(String, String)> {
-    let (_, end) = header(c)?;
-    tobject(c)?;
-    let n = c.tstring()?;
-    let t = c.tstring()?;
-    if let Some(e) = end {
-        c.pos = e;
-    }
-    Ok((n, t))
 }
 
 fn array_f64(c: &mut Cursor<'_>) -> Result<Vec<f64>> {

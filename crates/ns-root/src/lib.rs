@@ -6,7 +6,13 @@
 //! and decompresses records in every ROOT codec (zlib, the old ROOT "CS"
 //! deflate, LZ4 with its xxhash64 checksum, LZMA, ZSTD). Every read is bounds
 //! checked: bad input gives a [`RootError`] naming the file, the object and
-//! the offset, never a panic. TTree and histogram reading build on it.
+//! the offset, never a panic.
+//!
+//! On it: TTrees ([`RootFile::tree`], [`Tree::read`], [`Tree::array`]) into
+//! columnar buffers — every primitive, fixed-size and leaf-count arrays,
+//! `std::vector<T>` and `std::vector<std::vector<T>>` of primitives, strings —
+//! reading only the baskets of the requested branch and entry range,
+//! decompressed in parallel; and TH1/TH2 histograms ([`RootFile::get_hist`]).
 //!
 //! The format is parsed here rather than through a binding or an existing
 //! Rust reader because the reader *is* the product: its speed (memory map,
@@ -18,12 +24,25 @@
 
 #![warn(missing_docs)]
 
+mod basket;
+mod branch;
+mod column;
 mod compression;
 mod cursor;
 mod error;
 mod file;
 mod hist;
+mod kind;
+mod leaf;
+mod objects;
+mod read;
+mod tree;
 
+pub use branch::{Branch, Element};
+pub use column::{Array, Column, Primitive};
 pub use error::{Result, RootError};
 pub use file::{Directory, Key, RootFile};
 pub use hist::{Axis, Hist};
+pub use kind::Prim;
+pub use leaf::Leaf;
+pub use tree::Tree;
