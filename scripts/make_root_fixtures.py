@@ -5,7 +5,7 @@ Offline script (not run by CI). It needs real ROOT and uproot in one venv:
 
     python3 -m venv /tmp/rootvenv
     /tmp/rootvenv/bin/pip install root uproot awkward   # ROOT 6.40 wheel, ~700 MB
-    /tmp/rootvenv/bin/python scripts/make_root_fixtures.py
+    /tmp/rootvenv/bin/python scripts/make_root_fixtures.py [uproot|many|root ...]
 
 Files go to tests/fixtures/root/: trees written by uproot 5 (`mktree` +
 `extend`, one basket per `extend`, every codec uproot writes) and by ROOT
@@ -165,6 +165,34 @@ def write_uproot_files():
         dump_expected(path)
 
 
+def write_uproot_many():
+    """Every primitive type over 40 baskets of uneven size (one per `extend`)."""
+    import uproot
+
+    path = os.path.join(OUT, "uproot_many.root")
+    rng = np.random.default_rng(18)
+    types = {
+        "b": "bool", "i1": "int8", "u1": "uint8", "i2": "int16", "u2": "uint16",
+        "i4": "int32", "u4": "uint32", "i8": "int64", "u8": "uint64",
+        "f4": "float32", "f8": "float64",
+    }
+    with uproot.recreate(path, compression=uproot.ZSTD(1)) as f:
+        t = f.mktree("many", types, title="40 baskets per branch")
+        for k in range(40):
+            n = int(rng.integers(1, 60))
+            cols = {}
+            for name, dt in types.items():
+                if dt == "bool":
+                    cols[name] = rng.integers(0, 2, n).astype(bool)
+                elif dt.startswith("float"):
+                    cols[name] = rng.normal(0, 10.0 ** (k % 7), n).astype(dt)
+                else:
+                    info = np.iinfo(dt)
+                    cols[name] = rng.integers(info.min, info.max, n, dtype=dt, endpoint=True)
+            t.extend(cols)
+    dump_expected(path)
+
+
 # ------------------------------------------------------------------ ROOT files
 
 ROOT_CODECS = {"none": 0, "zlib": 101, "lz4": 404, "zstd": 505, "lzma": 207, "oldcs": 301}
@@ -313,6 +341,8 @@ def main():
     which = sys.argv[1:] or ["uproot", "root"]
     if "uproot" in which:
         write_uproot_files()
+    if "uproot" in which or "many" in which:
+        write_uproot_many()
     if "root" in which:
         for tag, settings in ROOT_CODECS.items():
             write_root_tree(os.path.join(OUT, f"root_{tag}.root"), settings)

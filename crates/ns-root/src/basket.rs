@@ -22,12 +22,17 @@ pub(crate) struct Basket<'f> {
     pub(crate) offsets: Option<Vec<u32>>,
 }
 
-/// Read and decompress the basket at `loc`; `object` names it in errors.
-pub(crate) fn read_basket<'f>(
-    file: &'f RootFile,
-    loc: &BasketLoc,
-    object: &str,
-) -> Result<Basket<'f>> {
+/// The key and TBasket fields of a basket, checked against the branch.
+pub(crate) struct Header {
+    keylen: usize,
+    /// Uncompressed payload bytes.
+    pub(crate) objlen: usize,
+    nev: usize,
+    last: i32,
+}
+
+/// Read a basket's header only (a few bytes of the map, nothing decompressed).
+pub(crate) fn read_header(file: &RootFile, loc: &BasketLoc, object: &str) -> Result<Header> {
     let data = file.data();
     let mut c = Cursor::new(data, 0, file.path(), object);
     if loc.seek >= data.len() as u64 {
@@ -40,6 +45,7 @@ pub(crate) fn read_basket<'f>(
     c.skip(4)?; // fDatime
     let keylen = c.i16()?;
     if nbytes as i64 != loc.bytes as i64 || keylen < 37 || objlen < 0 || nbytes < keylen as i32 {
+        c.pos = loc.seek as usize;
         return Err(c.malformed(format!(
             "basket key says fNbytes {nbytes}, fKeylen {keylen}, fObjlen {objlen}; the branch says {} bytes",
             loc.bytes
@@ -57,8 +63,27 @@ pub(crate) fn read_basket<'f>(
             "basket holds {nev} entries, the branch says {want}"
         )));
     }
+    Ok(Header {
+        keylen: keylen as usize,
+        objlen: objlen as usize,
+        nev: nev as usize,
+        last,
+    })
+}
+
+/// Read and decompress the basket at `loc`; `object` names it in errors.
+pub(crate) fn read_basket<'f>(
+    file: &'f RootFile,
+    loc: &BasketLoc,
+    object: &str,
+) -> Result<Basket<'f>> {
+    let h = read_header(file, loc, object)?;
+    let data = file.data();
+    let c = Cursor::new(data, loc.seek, file.path(), object);
+    let (keylen, objlen, nev, last) = (h.keylen as i32, h.objlen as i32, h.nev as i32, h.last);
+    let nbytes = loc.bytes as i32;
     let start = loc.seek as usize + keylen as usize;
-    let stored = (nbytes - keylen as i32) as usize;
+    let stored = (nbytes - keylen) as usize;
     let Some(src) = data.get(start..start + stored) else {
         return Err(c.truncated(stored));
     };
@@ -73,7 +98,7 @@ pub(crate) fn read_basket<'f>(
             start as u64,
         )?)
     };
-    let border = last - keylen as i32;
+    let border = last - keylen;
     if border < 0 || border > objlen {
         return Err(c.malformed(format!(
             "basket fLast {last} outside its {objlen} bytes (key {keylen})"

@@ -10,17 +10,18 @@ use crate::error::Result;
 use crate::leaf::{Leaf, read_leaf};
 use crate::objects::{Reader, header, skip_object, tnamed};
 
-/// Where one basket is and which entries it holds.
+/// Where one basket is and which entries it holds (`fBasketSeek`,
+/// `fBasketBytes`, `fBasketEntry`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct BasketLoc {
+pub struct BasketLoc {
     /// File offset of the basket's key.
-    pub(crate) seek: u64,
+    pub seek: u64,
     /// Bytes on disk (key + compressed payload).
-    pub(crate) bytes: u32,
+    pub bytes: u32,
     /// First entry of the basket.
-    pub(crate) first: u64,
+    pub first: u64,
     /// One past its last entry.
-    pub(crate) last: u64,
+    pub last: u64,
 }
 
 /// What a TBranchElement says about the C++ object it stores.
@@ -59,7 +60,12 @@ pub struct Branch {
 }
 
 impl Branch {
-    /// Number of baskets on disk.
+    /// The baskets written to the file, in entry order.
+    pub fn baskets(&self) -> &[BasketLoc] {
+        &self.baskets
+    }
+
+    /// Number of baskets (written ones and any kept in the TBranch record).
     pub fn num_baskets(&self) -> usize {
         self.baskets.len() + self.embedded_baskets
     }

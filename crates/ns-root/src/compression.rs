@@ -24,7 +24,6 @@ pub(crate) fn decompress(
     object: &str,
     offset: u64,
 ) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(out_len);
     let mut pos = 0usize;
     let err = |codec: &'static str, at: usize, reason: String| RootError::Decompress {
         path: path.to_path_buf(),
@@ -33,6 +32,22 @@ pub(crate) fn decompress(
         codec,
         reason,
     };
+    // The block headers must add up to `out_len` before that much is allocated.
+    let (mut at, mut total) = (0usize, 0usize);
+    while total < out_len && at + HEADER <= src.len() {
+        let h = &src[at..at + HEADER];
+        let c = h[3] as usize | (h[4] as usize) << 8 | (h[5] as usize) << 16;
+        total += h[6] as usize | (h[7] as usize) << 8 | (h[8] as usize) << 16;
+        at += HEADER + c;
+    }
+    if total != out_len {
+        return Err(err(
+            "header",
+            0,
+            format!("compressed blocks hold {total} bytes, the object {out_len}"),
+        ));
+    }
+    let mut out = Vec::with_capacity(out_len);
     while out.len() < out_len {
         if src.len() < pos + HEADER {
             return Err(err(

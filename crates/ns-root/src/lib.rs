@@ -38,7 +38,7 @@ mod objects;
 mod read;
 mod tree;
 
-pub use branch::{Branch, Element};
+pub use branch::{BasketLoc, Branch, Element};
 pub use column::{Array, Column, Primitive};
 pub use error::{Result, RootError};
 pub use file::{Directory, Key, RootFile};

@@ -4,7 +4,7 @@
 //! (jagged branches and strings). Offsets + flat content, never one
 //! allocation per entry.
 
-use crate::basket::{Basket, read_basket};
+use crate::basket::{Basket, read_basket, read_header};
 use crate::branch::{BasketLoc, Branch};
 use crate::column::{Array, Primitive, with_prim};
 use crate::cursor::Cursor;
@@ -75,15 +75,18 @@ impl<'f> Tree<'f> {
         }
     }
 
+    fn basket_name(&self, b: &Branch, j: &Job<'_>) -> String {
+        format!("{}:{} basket {}", self.spec, b.name, j.index)
+    }
+
     fn basket(&self, b: &Branch, j: &Job<'_>) -> Result<Basket<'f>> {
-        let object = format!("{}:{} basket {}", self.spec, b.name, j.index);
-        read_basket(self.file, j.loc, &object)
+        read_basket(self.file, j.loc, &self.basket_name(b, j))
     }
 
     fn malformed(&self, b: &Branch, j: &Job<'_>, reason: String) -> RootError {
         RootError::Malformed {
             path: self.file.path().to_path_buf(),
-            object: format!("{}:{} basket {}", self.spec, b.name, j.index),
+            object: self.basket_name(b, j),
             offset: j.loc.seek,
             reason,
         }
@@ -116,6 +119,14 @@ impl<'f> Tree<'f> {
     ) -> Result<Vec<T>> {
         self.check_embedded(b, jobs, n)?;
         let size = T::PRIM.size();
+        // Check every basket's header before allocating what they claim to hold.
+        for j in jobs {
+            let h = read_header(self.file, j.loc, &self.basket_name(b, j))?;
+            let need = (j.loc.last - j.loc.first) as usize * width * size;
+            if h.objlen < need {
+                return Err(self.malformed(b, j, format!("{} bytes cannot hold {need}", h.objlen)));
+            }
+        }
         let mut out = vec![T::default(); n as usize * width];
         let mut rest = out.as_mut_slice();
         let mut parts = Vec::with_capacity(jobs.len());
@@ -162,7 +173,7 @@ impl<'f> Tree<'f> {
                         "variable-size branch basket without entry offsets".into(),
                     ));
                 };
-                let object = format!("{}:{} basket {}", self.spec, b.name, j.index);
+                let object = self.basket_name(b, j);
                 let mut c = Cursor::new(&bk.data, 0, self.file.path(), &object);
                 let mut p = Piece {
                     counts: Vec::with_capacity(j.hi - j.lo),

@@ -32,6 +32,18 @@ pub struct Tree<'f> {
 
 impl RootFile {
     /// Read a TTree by path (`dir/name`, optional `;cycle`, highest cycle by default).
+    ///
+    /// ```
+    /// use ns_root::{Array, RootFile};
+    /// let f = RootFile::open("../../tests/fixtures/root/uproot_zstd.root")?;
+    /// let t = f.tree("events")?;
+    /// assert_eq!(t.num_entries(), 1500);
+    /// let f8: Vec<f64> = t.array::<f64>("f8", 100..200)?;
+    /// assert_eq!(f8.len(), 100);
+    /// let Array::Jagged { offsets, content } = t.read("jet_pt", ..)? else { unreachable!() };
+    /// assert_eq!((offsets.len(), *offsets.last().unwrap() as usize), (1501, content.len()));
+    /// # Ok::<(), ns_root::RootError>(())
+    /// ```
     pub fn tree(&self, spec: &str) -> Result<Tree<'_>> {
         let key = self.key(spec)?;
         if key.classname != "TTree" {

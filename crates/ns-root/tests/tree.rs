@@ -19,6 +19,7 @@ const FILES: &[&str] = &[
     "uproot_lz4",
     "uproot_zstd",
     "uproot_lzma",
+    "uproot_many",
     "root_none",
     "root_zlib",
     "root_lz4",
