@@ -9,8 +9,9 @@
 //! the offset, never a panic.
 //!
 //! On it: TTrees ([`RootFile::tree`], [`Tree::read`], [`Tree::array`]) into
-//! columnar buffers — every primitive, fixed-size and leaf-count arrays,
-//! `std::vector<T>` and `std::vector<std::vector<T>>` of primitives, strings —
+//! columnar buffers — every primitive, Double32_t/Float16_t, fixed-size and
+//! leaf-count arrays, leaf lists, `std::vector<T>` and
+//! `std::vector<std::vector<T>>` of primitives, strings —
 //! reading only the baskets of the requested branch and entry range,
 //! decompressed in parallel; and TH1/TH2 histograms ([`RootFile::get_hist`]).
 //!

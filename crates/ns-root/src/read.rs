@@ -6,10 +6,10 @@
 
 use crate::basket::{Basket, read_basket, read_header};
 use crate::branch::{BasketLoc, Branch};
-use crate::column::{Array, Primitive, with_prim};
+use crate::column::{Array, Column, Primitive, with_prim};
 use crate::cursor::Cursor;
 use crate::error::{Result, RootError};
-use crate::kind::{Kind, Prim};
+use crate::kind::{Enc, Kind, Prim, leaf_of_list};
 use crate::tree::Tree;
 use rayon::prelude::*;
 use std::ops::RangeBounds;
@@ -22,6 +22,70 @@ struct Job<'b> {
     hi: usize,
 }
 
+/// Where a fixed-size leaf's values are in each entry.
+struct Lay {
+    width: usize,
+    stride: usize,
+    offset: usize,
+    vsize: usize,
+}
+
+/// `Double32_t` values (uproot's arithmetic, see [`Enc`]).
+fn double32(enc: Enc, src: &[u8], dst: &mut [f64]) {
+    match enc {
+        Enc::Range { low, high, nbits } => {
+            let scale = (high - low) / (1u64 << nbits) as f64;
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                let raw = u32::from_be_bytes(s.try_into().expect("4 bytes"));
+                *d = raw as f64 * scale + low;
+            }
+        }
+        Enc::Mantissa(nbits) => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(3)) {
+                *d = mantissa(s, nbits) as f64;
+            }
+        }
+        _ => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = f32::from_be_bytes(s.try_into().expect("4 bytes")) as f64;
+            }
+        }
+    }
+}
+
+/// `Float16_t` values, in f32 arithmetic as uproot/numpy do.
+fn float16(enc: Enc, src: &[u8], dst: &mut [f32]) {
+    match enc {
+        Enc::Range { low, high, nbits } => {
+            let scale = ((high - low) / (1u64 << nbits) as f64) as f32;
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                let raw = u32::from_be_bytes(s.try_into().expect("4 bytes"));
+                *d = raw as f32 * scale + low as f32;
+            }
+        }
+        Enc::Mantissa(nbits) => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(3)) {
+                *d = mantissa(s, nbits);
+            }
+        }
+        _ => {
+            for (d, s) in dst.iter_mut().zip(src.chunks_exact(4)) {
+                *d = f32::from_be_bytes(s.try_into().expect("4 bytes"));
+            }
+        }
+    }
+}
+
+/// ROOT's truncated float: exponent byte, then a mantissa word with `nbits`
+/// bits and the sign above them (`TBufferFile::ReadWithNbits`).
+fn mantissa(s: &[u8], nbits: u32) -> f32 {
+    let exp = s[0] as u32;
+    let man = u16::from_be_bytes([s[1], s[2]]) as u32;
+    let bits = (exp << 23) | ((man & ((1 << (nbits + 1)) - 1)) << (23 - nbits));
+    let x = f32::from_bits(bits);
+    if man & (1 << (nbits + 1)) != 0 { -x } else { x }
+}
+
 /// A jagged piece from one basket: per-entry counts, inner counts, content.
 struct Piece<T> {
     counts: Vec<u32>,
@@ -30,17 +94,39 @@ struct Piece<T> {
 }
 
 impl<'f> Tree<'f> {
-    /// Read one branch over `range` (e.g. `..`, `100..200`), any supported layout.
+    /// Read one branch over `range` (e.g. `..`, `100..200`), any supported
+    /// layout. A leaf of a leaf-list branch is read as `branch.leaf`.
     pub fn read(&self, name: &str, range: impl RangeBounds<u64>) -> Result<Array> {
-        let b = self.branch(name)?;
-        let kind = self.kind(b)?;
+        let (b, kind) = self.resolve(name)?;
         let (start, stop) = self.clip(range);
         let jobs = jobs(b, start, stop);
+        let n = stop - start;
         Ok(match kind {
-            Kind::Fixed { prim, width, .. } => with_prim!(prim, T => Array::Flat {
+            Kind::Fixed {
+                prim,
                 width,
-                content: T::into_column(self.fixed::<T>(b, &jobs, width, stop - start)?),
-            }),
+                enc,
+                stride,
+                offset,
+                ..
+            } => {
+                let lay = Lay {
+                    width,
+                    stride,
+                    offset,
+                    vsize: enc.size(prim),
+                };
+                let content = match (enc, prim) {
+                    (Enc::Plain, _) => with_prim!(prim, T => {
+                        T::into_column(self.fixed::<T>(b, &jobs, &lay, n, &T::decode)?)
+                    }),
+                    (_, Prim::F64) => {
+                        Column::F64(self.fixed(b, &jobs, &lay, n, &|s, d| double32(enc, s, d))?)
+                    }
+                    _ => Column::F32(self.fixed(b, &jobs, &lay, n, &|s, d| float16(enc, s, d))?),
+                };
+                Array::Flat { width, content }
+            }
             Kind::Str(_) => {
                 let p = self.pieces::<u8>(b, &jobs, &kind)?;
                 let (offsets, _, bytes) = join(p);
@@ -57,21 +143,51 @@ impl<'f> Tree<'f> {
         })
     }
 
-    /// Read a branch of scalars (or fixed-size arrays, entry-major) of type `T`.
+    /// Read a branch of scalars (or fixed-size arrays, entry-major) of type `T`
+    /// (`f64` for `Double32_t`, `f32` for `Float16_t`).
     pub fn array<T: Primitive>(&self, name: &str, range: impl RangeBounds<u64>) -> Result<Vec<T>> {
-        let b = self.branch(name)?;
-        match self.kind(b)? {
-            Kind::Fixed { prim, width, .. } if prim == T::PRIM => {
-                let (start, stop) = self.clip(range);
-                self.fixed::<T>(b, &jobs(b, start, stop), width, stop - start)
+        let (_, kind) = self.resolve(name)?;
+        let wrong = |typename: String| RootError::WrongType {
+            path: self.file.path().to_path_buf(),
+            tree: self.spec.clone(),
+            branch: name.to_string(),
+            typename,
+            requested: T::PRIM.name(),
+        };
+        match kind {
+            Kind::Fixed { prim, .. } if prim == T::PRIM => match self.read(name, range)? {
+                Array::Flat { content, .. } => content
+                    .into_vec::<T>()
+                    .ok_or_else(|| wrong(kind.typename())),
+                _ => Err(wrong(kind.typename())),
+            },
+            k => Err(wrong(k.typename())),
+        }
+    }
+
+    /// A branch by name, or `branch.leaf` for a leaf of a leaf list, and its layout.
+    fn resolve(&self, name: &str) -> Result<(&Branch, Kind)> {
+        match self.branch(name) {
+            Ok(b) => Ok((b, self.kind(b)?)),
+            Err(e) => {
+                let Some((bn, leaf)) = name.rsplit_once('.') else {
+                    return Err(e);
+                };
+                let Ok(b) = self.branch(bn) else {
+                    return Err(e);
+                };
+                match leaf_of_list(b, leaf) {
+                    Some(Ok(k)) => Ok((b, k)),
+                    Some(Err((typename, reason))) => Err(RootError::Unsupported {
+                        path: self.file.path().to_path_buf(),
+                        tree: self.spec.clone(),
+                        branch: name.to_string(),
+                        typename,
+                        reason: reason.into(),
+                    }),
+                    None => Err(e),
+                }
             }
-            k => Err(RootError::WrongType {
-                path: self.file.path().to_path_buf(),
-                tree: self.spec.clone(),
-                branch: name.to_string(),
-                typename: k.typename(),
-                requested: T::PRIM.name(),
-            }),
         }
     }
 
@@ -114,15 +230,16 @@ impl<'f> Tree<'f> {
         &self,
         b: &Branch,
         jobs: &[Job<'_>],
-        width: usize,
+        lay: &Lay,
         n: u64,
+        decode: &(dyn Fn(&[u8], &mut [T]) + Sync),
     ) -> Result<Vec<T>> {
         self.check_embedded(b, jobs, n)?;
-        let size = T::PRIM.size();
+        let (width, stride) = (lay.width, lay.stride);
         // Check every basket's header before allocating what they claim to hold.
         for j in jobs {
             let h = read_header(self.file, j.loc, &self.basket_name(b, j))?;
-            let need = (j.loc.last - j.loc.first) as usize * width * size;
+            let need = (j.loc.last - j.loc.first) as usize * stride;
             if h.objlen < need {
                 return Err(self.malformed(b, j, format!("{} bytes cannot hold {need}", h.objlen)));
             }
@@ -137,19 +254,23 @@ impl<'f> Tree<'f> {
         }
         parts.into_par_iter().try_for_each(|(j, dst)| {
             let bk = self.basket(b, j)?;
-            let want = bk.entries * width * size;
-            if bk.data.len() != want {
-                return Err(self.malformed(
-                    b,
-                    j,
-                    format!(
-                        "{} data bytes for {} entries of {width} x {size} bytes",
-                        bk.data.len(),
-                        bk.entries
-                    ),
-                ));
+            if bk.data.len() != bk.entries * stride {
+                let why = format!(
+                    "{} data bytes for {} entries of {stride} bytes",
+                    bk.data.len(),
+                    bk.entries
+                );
+                return Err(self.malformed(b, j, why));
             }
-            T::decode(&bk.data[j.lo * width * size..j.hi * width * size], dst);
+            let src = &bk.data[j.lo * stride..j.hi * stride];
+            if stride == width * lay.vsize {
+                decode(src, dst);
+            } else {
+                let len = width * lay.vsize;
+                for (e, d) in src.chunks_exact(stride).zip(dst.chunks_exact_mut(width)) {
+                    decode(&e[lay.offset..lay.offset + len], d);
+                }
+            }
             Ok(())
         })?;
         Ok(out)
