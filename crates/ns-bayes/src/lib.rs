@@ -14,6 +14,7 @@ mod adapt;
 pub mod diagnostics;
 mod error;
 pub mod hamiltonian;
+pub mod models;
 pub mod nuts;
 pub mod posterior;
 mod reference;
