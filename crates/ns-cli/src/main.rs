@@ -2,6 +2,7 @@
 
 mod commands;
 mod common;
+mod csv;
 mod output;
 
 use clap::Parser;

@@ -1,6 +1,7 @@
 //! The command-line interface: one module per command group.
 
 mod fit;
+mod glm;
 mod hypotest;
 mod inspect;
 mod limits;
@@ -37,6 +38,8 @@ enum Command {
     Significance(hypotest::SignificanceCmd),
     /// Nuisance-parameter ranking: impacts on the POI, pulls, constraints.
     Ranking(ranking::RankingCmd),
+    /// Generalized linear model fit of CSV columns (statsmodels' GLM).
+    Glm(glm::GlmCmd),
     /// Print the version.
     Version,
 }
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::UpperLimit(c) => limits::run(c),
         Command::Significance(c) => hypotest::run_significance(c),
         Command::Ranking(c) => ranking::run(c),
+        Command::Glm(c) => glm::run(c),
         Command::Version => {
             println!("nextstat {}", env!("CARGO_PKG_VERSION"));
             Ok(())
