@@ -1,6 +1,7 @@
 //! The command-line interface: one module per command group.
 
 mod fit;
+mod gof;
 mod hypotest;
 mod inspect;
 mod limits;
@@ -43,6 +44,8 @@ enum Command {
     /// pyhf patchsets: inspect, extract, apply, verify; hypotest and
     /// upper-limit over every patch.
     Patchset(patchset::PatchsetCmd),
+    /// Saturated-model goodness of fit (statistic, ndof, p-value).
+    Gof(gof::GofCmd),
     /// Combine two workspaces (pyhf's `combine`).
     Combine(workspace_ops::CombineCmd),
     /// Remove channels, samples, modifiers or measurements (pyhf's `prune`).
@@ -69,6 +72,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Significance(c) => hypotest::run_significance(c),
         Command::Ranking(c) => ranking::run(c),
         Command::Patchset(c) => patchset::run(c),
+        Command::Gof(c) => gof::run(c),
         Command::Combine(c) => workspace_ops::combine(c),
         Command::Prune(c) => workspace_ops::prune(c),
         Command::Rename(c) => workspace_ops::rename(c),
