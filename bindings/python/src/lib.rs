@@ -10,6 +10,7 @@ mod fit;
 mod glm;
 mod infer;
 mod model;
+mod patchset;
 mod results;
 
 use pyo3::prelude::*;
@@ -36,5 +37,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(infer::ranking, m)?)?;
     m.add_function(wrap_pyfunction!(glm::_glm_fit, m)?)?;
     m.add_function(wrap_pyfunction!(glm::_glm_inverse_link, m)?)?;
+    patchset::register(m)?;
     Ok(())
 }
