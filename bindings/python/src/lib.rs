@@ -8,6 +8,7 @@ mod convert;
 mod errors;
 mod fit;
 mod glm;
+mod gof;
 mod infer;
 mod model;
 mod patchset;
@@ -38,5 +39,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(glm::_glm_fit, m)?)?;
     m.add_function(wrap_pyfunction!(glm::_glm_inverse_link, m)?)?;
     patchset::register(m)?;
+    m.add_class::<gof::PyGofResult>()?;
+    m.add_function(wrap_pyfunction!(gof::gof, m)?)?;
     Ok(())
 }

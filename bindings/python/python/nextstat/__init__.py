@@ -22,6 +22,7 @@ from typing import Any
 from . import _core, exceptions, glm, simplemodels
 from ._core import (
     FitResult,
+    GofResult,
     HypotestResult,
     Model,
     RankingResult,
@@ -31,6 +32,7 @@ from ._core import (
     UpperLimitResult,
     fit,
     fit_fixed_poi,
+    gof,
     hypotest,
     ranking,
     scan,
@@ -246,6 +248,8 @@ __all__ = [
     "from_pyhf",
     "fit",
     "fit_fixed_poi",
+    "gof",
+    "GofResult",
     "hypotest",
     "upper_limit",
     "significance",
