@@ -37,6 +37,11 @@ pub fn histfactory(e: HistFactoryError) -> PyErr {
             "InvalidInterpCode"
         }
         HistFactoryError::InvalidModel { .. } => "InvalidModel",
+        HistFactoryError::InvalidPatchSet { .. } => "InvalidPatchSet",
+        HistFactoryError::PatchLookup { .. } => "InvalidPatchLookup",
+        HistFactoryError::PatchSetVerification { .. } => "PatchSetVerificationError",
+        HistFactoryError::Patch { .. } => "InvalidPatch",
+        HistFactoryError::WorkspaceOp { .. } => "InvalidWorkspaceOperation",
         _ => "NextStatError",
     };
     raise(class, e.to_string())

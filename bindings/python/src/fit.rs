@@ -121,6 +121,18 @@ pub struct PyFitResult {
     pub r: FitResult,
     pub names: Vec<String>,
     pub poi_index: Option<usize>,
+    /// MINOS intervals, when asked for (`fit(..., minos=[...])`).
+    pub minos: Vec<ns_infer::MinosInterval>,
+}
+
+/// An edge's status: `ok`, `at_limit` (the profile stays below the
+/// threshold up to the bound, which is then the edge) or `failed`.
+fn edge_status(e: &ns_infer::MinosEdge) -> &'static str {
+    match (e.valid, e.at_bound) {
+        (false, _) => "failed",
+        (true, true) => "at_limit",
+        (true, false) => "ok",
+    }
 }
 
 impl PyFitResult {
@@ -234,6 +246,29 @@ impl PyFitResult {
         self.poi_index.map(|i| self.r.bestfit[i])
     }
 
+    /// MINOS intervals ``{name: (lower, upper)}`` (end points as parameter
+    /// values) for the parameters given to ``fit(..., minos=[...])``.
+    #[getter]
+    fn minos<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for iv in &self.minos {
+            d.set_item(&iv.name, iv.bounds())?;
+        }
+        Ok(d)
+    }
+
+    /// ``{name: (lower_status, upper_status)}``, each ``"ok"``,
+    /// ``"at_limit"`` (the interval reaches the parameter's bound, as
+    /// iminuit's ``at_lower_limit``) or ``"failed"``.
+    #[getter]
+    fn minos_status<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        for iv in &self.minos {
+            d.set_item(&iv.name, (edge_status(&iv.lower), edge_status(&iv.upper)))?;
+        }
+        Ok(d)
+    }
+
     /// Plain-Python dict (lists, not arrays): JSON-serialisable.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
@@ -282,6 +317,7 @@ pub fn wrap_fit(model: &PyModel, r: FitResult) -> PyFitResult {
         r,
         names: model.inner.param_names().to_vec(),
         poi_index: model.inner.poi_index(),
+        minos: Vec::new(),
     }
 }
 
@@ -319,8 +355,16 @@ fn check_converged(
 /// >>> r = nextstat.fit(m, data=[60.0, 72.0] + list(m.auxdata))
 /// >>> r.converged, r.bestfit.shape
 /// (True, (3,))
+///
+/// ``minos=["mu"]`` adds MINOS intervals (profile-likelihood crossings at
+/// Δ(2·NLL) = 1, as iminuit's ``minos``) on ``result.minos``:
+///
+/// >>> r = nextstat.fit(m, data=[70.0, 90.0] + list(m.auxdata), minos=["mu"])
+/// >>> lo, hi = r.minos["mu"]
+/// >>> bool(lo < r.bestfit[0] < hi), r.minos_status["mu"]
+/// (True, ('ok', 'ok'))
 #[pyfunction]
-#[pyo3(signature = (model, data=None, init=None, fixed=None, bounds=None, uncertainties=true, strict=true))]
+#[pyo3(signature = (model, data=None, init=None, fixed=None, bounds=None, uncertainties=true, strict=true, minos=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn fit(
     py: Python<'_>,
@@ -331,6 +375,7 @@ pub fn fit(
     bounds: Option<&Bound<'_, PyAny>>,
     uncertainties: bool,
     strict: bool,
+    minos: Option<Vec<String>>,
 ) -> PyResult<PyFitResult> {
     let d = model.dataset(data)?;
     let opts = fit_options(model, init, fixed, bounds, uncertainties)?;
@@ -338,7 +383,14 @@ pub fn fit(
     let r = py
         .detach(|| ns_infer::fit(m, &d, &opts))
         .map_err(errors::infer)?;
-    check_converged(py, wrap_fit(model, r), strict, "fit")
+    let mut res = check_converged(py, wrap_fit(model, r), strict, "fit")?;
+    if let Some(names) = minos {
+        let r = &res.r;
+        res.minos = py
+            .detach(|| ns_infer::minos(m, &d, r, &names, &opts, 1.0))
+            .map_err(errors::infer)?;
+    }
+    Ok(res)
 }
 
 /// Conditional fit with the POI fixed at ``mu`` (pyhf's ``infer.mle.fixed_poi_fit``).

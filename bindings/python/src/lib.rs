@@ -8,8 +8,10 @@ mod convert;
 mod errors;
 mod fit;
 mod glm;
+mod gof;
 mod infer;
 mod model;
+mod patchset;
 mod results;
 
 use pyo3::prelude::*;
@@ -36,5 +38,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(infer::ranking, m)?)?;
     m.add_function(wrap_pyfunction!(glm::_glm_fit, m)?)?;
     m.add_function(wrap_pyfunction!(glm::_glm_inverse_link, m)?)?;
+    patchset::register(m)?;
+    m.add_class::<gof::PyGofResult>()?;
+    m.add_function(wrap_pyfunction!(gof::gof, m)?)?;
     Ok(())
 }

@@ -8,7 +8,8 @@ import pytest
 import nextstat
 from nextstat import _core
 
-PY_MODULES = ["nextstat", "nextstat.simplemodels", "nextstat.viz", "nextstat._spec", "nextstat.exceptions"]
+PY_MODULES = ["nextstat", "nextstat.simplemodels", "nextstat.viz", "nextstat._spec", "nextstat.exceptions",
+              "nextstat._patchset"]
 
 
 def _core_tests():

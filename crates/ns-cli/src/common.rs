@@ -1,5 +1,7 @@
 //! Options shared by every command that loads a model: input, measurement,
-//! interpolation codes, fixed parameters, JSON output.
+//! interpolation codes, patches, fixed parameters, JSON output.
+
+pub mod patch;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -26,6 +28,18 @@ pub struct ModelArgs {
     /// (default: pyhf 0.7's normsys=code4,histosys=code4p).
     #[arg(long, value_name = "SETTINGS")]
     pub interp: Option<String>,
+    /// Patch the workspace before building it (repeatable, in order): an
+    /// RFC 6902 JSON Patch file, or a pyhf patchset with the patch's name
+    /// after a colon (`patchset.json:NAME`).
+    #[arg(long = "patch", value_name = "FILE[:NAME]")]
+    pub patch: Vec<String>,
+    /// The patch of a `--patch` patchset given without `:NAME`, by name.
+    #[arg(long, value_name = "NAME", conflicts_with = "patch_values")]
+    pub patch_name: Option<String>,
+    /// The patch of a `--patch` patchset given without `:NAME`, by its
+    /// values in the signal grid, e.g. `1000,100`.
+    #[arg(long, value_name = "V1,V2,...")]
+    pub patch_values: Option<String>,
 }
 
 /// Fit options shared by fit, scan, hypotest, limits and ranking.
@@ -48,19 +62,77 @@ pub struct OutputArgs {
 }
 
 impl ModelArgs {
-    /// Display name of the input.
+    /// Display name of the input (with its patches).
     pub fn source_name(&self) -> String {
-        match &self.input {
+        let base = match &self.input {
             None => "<bundled example>".into(),
             Some(p) if p.as_os_str() == "-" => "<stdin>".into(),
             Some(p) => p.display().to_string(),
+        };
+        if self.patch.is_empty() {
+            return base;
         }
+        let mut s = format!("{base} patched with {}", self.patch.join(", "));
+        if let Some(n) = &self.patch_name {
+            s.push_str(&format!(" (patch '{n}')"));
+        } else if let Some(v) = &self.patch_values {
+            s.push_str(&format!(" (patch values {v})"));
+        }
+        s
     }
 
-    /// Read, parse and compile the workspace.
+    /// Read, patch, parse and compile the workspace.
     pub fn load(&self) -> Result<HistFactoryModel> {
         let source_name = self.source_name();
-        let text = match &self.input {
+        if self.patch.is_empty() && (self.patch_name.is_some() || self.patch_values.is_some()) {
+            bail!(
+                "--patch-name/--patch-values select a patch of a patchset given with --patch FILE"
+            );
+        }
+        let text = self.read_text()?;
+        let ws = if self.patch.is_empty() {
+            Workspace::from_json_str(&text, &source_name)?
+        } else {
+            let doc: serde_json::Value = match serde_json::from_str(&text) {
+                Ok(d) => d,
+                // Not JSON: the workspace parser names the place.
+                Err(_) => {
+                    return Err(Workspace::from_json_str(&text, &source_name)
+                        .err()
+                        .map_or_else(
+                            || anyhow::anyhow!("{source_name}: invalid JSON"),
+                            Into::into,
+                        ));
+                }
+            };
+            let sel = patch::Selector {
+                name: self.patch_name.as_deref(),
+                values: self.patch_values.as_deref(),
+            };
+            let doc = patch::apply_all(doc, &self.patch, sel)?;
+            Workspace::from_value(&doc, &source_name)?
+        };
+        self.build(&ws, source_name)
+    }
+
+    /// Compile a parsed workspace with these options.
+    pub fn build(&self, ws: &Workspace, source_name: String) -> Result<HistFactoryModel> {
+        let interp = match &self.interp {
+            None => InterpSettings::default(),
+            Some(s) => InterpSettings::parse(s)
+                .map_err(|e| anyhow::anyhow!("--interp: {}", strip(&e.to_string())))?,
+        };
+        let opts = BuildOptions {
+            measurement: self.measurement.clone(),
+            interp,
+            source_name,
+        };
+        Ok(HistFactoryModel::from_workspace(ws, &opts)?)
+    }
+
+    /// The input's text (the bundled example, stdin or a file).
+    pub fn read_text(&self) -> Result<String> {
+        Ok(match &self.input {
             None => EXAMPLE_WORKSPACE.to_string(),
             Some(p) if p.as_os_str() == "-" => {
                 let mut s = String::new();
@@ -71,19 +143,7 @@ impl ModelArgs {
             }
             Some(p) => std::fs::read_to_string(p)
                 .with_context(|| format!("{}: cannot read", p.display()))?,
-        };
-        let interp = match &self.interp {
-            None => InterpSettings::default(),
-            Some(s) => InterpSettings::parse(s)
-                .map_err(|e| anyhow::anyhow!("--interp: {}", strip(&e.to_string())))?,
-        };
-        let opts = BuildOptions {
-            measurement: self.measurement.clone(),
-            interp,
-            source_name: source_name.clone(),
-        };
-        let ws = Workspace::from_json_str(&text, &source_name)?;
-        Ok(HistFactoryModel::from_workspace(&ws, &opts)?)
+        })
     }
 }
 

@@ -31,17 +31,7 @@ pub fn emit<T: Serialize + ?Sized>(
     } else {
         buf.extend_from_slice(table().as_bytes());
     }
-    match &out.output {
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout.write_all(&buf)?;
-            stdout.flush()?;
-            Ok(())
-        }
-        Some(p) => {
-            std::fs::write(p, &buf).with_context(|| format!("{}: cannot write", p.display()))
-        }
-    }
+    write_bytes(&buf, out.output.as_deref())
 }
 
 /// What a hypotest's `cls_obs`/`cls_exp` are: CLs, or p0 for `q0` (pyhf's
@@ -267,6 +257,31 @@ pub fn failed_fits(fits: &[(&'static str, ns_core::FitStatus)]) -> serde_json::V
 /// Convert an inference error into an `anyhow` error with context.
 pub fn infer_err(what: &str, e: ns_infer::InferError) -> anyhow::Error {
     anyhow::anyhow!("{what}: {e}")
+}
+
+/// Write a JSON document (a workspace, a patch) as pyhf's CLI does
+/// (`json.dumps(obj, indent=4, sort_keys=True)`; keys are sorted because
+/// serde_json's map is ordered) to `file`, or stdout.
+pub fn write_document(doc: &serde_json::Value, file: Option<&std::path::Path>) -> Result<()> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    doc.serialize(&mut ser)?;
+    buf.push(b'\n');
+    write_bytes(&buf, file)
+}
+
+/// Write text to `file`, or stdout.
+pub fn write_bytes(buf: &[u8], file: Option<&std::path::Path>) -> Result<()> {
+    match file {
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(buf)?;
+            stdout.flush()?;
+            Ok(())
+        }
+        Some(p) => std::fs::write(p, buf).with_context(|| format!("{}: cannot write", p.display())),
+    }
 }
 
 #[cfg(test)]

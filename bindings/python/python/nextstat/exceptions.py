@@ -20,6 +20,11 @@ __all__ = [
     "FailedMinimization",
     "PerfectSeparationError",
     "RankDeficientDesign",
+    "InvalidPatchSet",
+    "InvalidPatchLookup",
+    "PatchSetVerificationError",
+    "InvalidPatch",
+    "InvalidWorkspaceOperation",
 ]
 
 
@@ -73,3 +78,23 @@ class PerfectSeparationError(NextStatError, ValueError):
 
 class RankDeficientDesign(NextStatError, ValueError):
     """Columns of a design matrix are linear combinations of earlier ones (named in the message)."""
+
+
+class InvalidPatchSet(NextStatError, ValueError):
+    """A patchset is malformed (schema, duplicate names or values, wrong number of values)."""
+
+
+class InvalidPatchLookup(NextStatError, LookupError):
+    """No patch of the patchset has this name or these values."""
+
+
+class PatchSetVerificationError(NextStatError, ValueError):
+    """The patchset's digests do not match the background-only workspace."""
+
+
+class InvalidPatch(NextStatError, ValueError):
+    """A JSON Patch operation cannot be applied (the message names its index and path)."""
+
+
+class InvalidWorkspaceOperation(NextStatError, ValueError):
+    """combine / prune / rename cannot be done (clashing names, unknown items, ...)."""

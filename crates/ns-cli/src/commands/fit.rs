@@ -22,6 +22,11 @@ pub struct FitCmd {
     /// 40,000 on a 200-parameter model, several times the cost of the fit).
     #[arg(long)]
     covariance: bool,
+    /// MINOS asymmetric intervals (profile-likelihood crossings at
+    /// Δ(2·NLL) = 1) for these parameters (space- or comma-separated;
+    /// default: the POI).
+    #[arg(long, num_args = 0.., value_delimiter = ',', value_name = "PARAM")]
+    minos: Option<Vec<String>>,
     #[command(flatten)]
     out: OutputArgs,
 }
@@ -43,6 +48,18 @@ pub fn run(cmd: FitCmd) -> Result<()> {
         opts.fixed.push((poi, mu));
     }
     let r = ns_infer::fit(&model, model.observed(), &opts)?;
+    let minos = match &cmd.minos {
+        None => vec![],
+        Some(list) => {
+            let names = if list.is_empty() {
+                vec![model.poi_name().to_string()]
+            } else {
+                list.clone()
+            };
+            ns_infer::minos(&model, model.observed(), &r, &names, &opts, 1.0)
+                .map_err(|e| crate::output::infer_err("--minos", e))?
+        }
+    };
     let names = model.param_names();
     let n = names.len();
     let value = FitJson {
@@ -65,6 +82,7 @@ pub fn run(cmd: FitCmd) -> Result<()> {
         covariance: cmd
             .covariance
             .then(|| r.covariance.as_deref().map(|data| Matrix { data, n })),
+        minos: cmd.minos.is_some().then(|| minos_json(&minos)),
     };
     emit(&cmd.out, &value, || {
         let width = names.iter().map(|s| s.len()).max().unwrap_or(4).max(9);
@@ -90,6 +108,7 @@ pub fn run(cmd: FitCmd) -> Result<()> {
                 r.bestfit[i]
             ));
         }
+        t.push_str(&minos_table(&minos, width));
         t.push_str(&format!(
             "\nNLL = {:.10}   (2*NLL = {:.10})\nstatus: {} ({}), {} iterations, {} evaluations{}\n",
             r.nll,
@@ -131,6 +150,70 @@ struct FitJson<'a> {
     /// not positive definite).
     #[serde(skip_serializing_if = "Option::is_none")]
     covariance: Option<Option<Matrix<'a>>>,
+    /// Only with `--minos`: `{name: {lower, upper, lower_status,
+    /// upper_status, ...}}`, the interval's end points as parameter values.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    minos: Option<serde_json::Value>,
+}
+
+/// An edge's status: `ok`, `at_limit` (the profile stays below the
+/// threshold up to the parameter's bound: the edge is the bound) or
+/// `failed` (a conditional fit or the root finding failed).
+fn edge_status(e: &ns_infer::MinosEdge) -> &'static str {
+    match (e.valid, e.at_bound) {
+        (false, _) => "failed",
+        (true, true) => "at_limit",
+        (true, false) => "ok",
+    }
+}
+
+fn minos_json(ivs: &[ns_infer::MinosInterval]) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for iv in ivs {
+        m.insert(
+            iv.name.clone(),
+            serde_json::json!({
+                "bestfit": crate::output::num(iv.bestfit),
+                "lower": crate::output::num(iv.lower.value),
+                "upper": crate::output::num(iv.upper.value),
+                "lower_error": crate::output::num(iv.lower.value - iv.bestfit),
+                "upper_error": crate::output::num(iv.upper.value - iv.bestfit),
+                "lower_status": edge_status(&iv.lower),
+                "upper_status": edge_status(&iv.upper),
+                "valid": iv.lower.valid && iv.upper.valid,
+                "n_fits": iv.lower.n_fits + iv.upper.n_fits,
+            }),
+        );
+    }
+    serde_json::Value::Object(m)
+}
+
+fn minos_table(ivs: &[ns_infer::MinosInterval], width: usize) -> String {
+    if ivs.is_empty() {
+        return String::new();
+    }
+    let mut t = format!(
+        "\nMINOS (Δ2NLL = 1)\n{:<width$}  {:>14}  {:>12}  {:>12}  status\n{}\n",
+        "parameter",
+        "value",
+        "lower",
+        "upper",
+        "-".repeat(width + 52)
+    );
+    for iv in ivs {
+        let status = match (edge_status(&iv.lower), edge_status(&iv.upper)) {
+            ("ok", "ok") => "ok".to_string(),
+            (lo, hi) => format!("lower {lo}, upper {hi}"),
+        };
+        t.push_str(&format!(
+            "{:<width$}  {:>14.6}  {:>+12.6}  {:>+12.6}  {status}\n",
+            iv.name,
+            iv.bestfit,
+            iv.lower.value - iv.bestfit,
+            iv.upper.value - iv.bestfit,
+        ));
+    }
+    t
 }
 
 /// `[{"name", "value", "uncertainty"}, ...]` without building the objects.

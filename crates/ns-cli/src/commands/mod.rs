@@ -2,12 +2,16 @@
 
 mod fit;
 mod glm;
+mod gof;
 mod hypotest;
 mod inspect;
 mod limits;
+mod patchset;
+mod patchset_batch;
 mod ranking;
 mod scan;
 mod toys;
+mod workspace_ops;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -40,6 +44,21 @@ enum Command {
     Ranking(ranking::RankingCmd),
     /// Generalized linear model fit of CSV columns (statsmodels' GLM).
     Glm(glm::GlmCmd),
+    /// pyhf patchsets: inspect, extract, apply, verify; hypotest and
+    /// upper-limit over every patch.
+    Patchset(patchset::PatchsetCmd),
+    /// Saturated-model goodness of fit (statistic, ndof, p-value).
+    Gof(gof::GofCmd),
+    /// Combine two workspaces (pyhf's `combine`).
+    Combine(workspace_ops::CombineCmd),
+    /// Remove channels, samples, modifiers or measurements (pyhf's `prune`).
+    Prune(workspace_ops::PruneCmd),
+    /// Rename channels, samples, modifiers or measurements (pyhf's `rename`).
+    Rename(workspace_ops::RenameCmd),
+    /// Sort a workspace's items by name (pyhf's `sort`).
+    Sort(workspace_ops::SortCmd),
+    /// Hash a workspace as pyhf does (`pyhf digest`).
+    Digest(workspace_ops::DigestCmd),
     /// Print the version.
     Version,
 }
@@ -56,6 +75,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Significance(c) => hypotest::run_significance(c),
         Command::Ranking(c) => ranking::run(c),
         Command::Glm(c) => glm::run(c),
+        Command::Patchset(c) => patchset::run(c),
+        Command::Gof(c) => gof::run(c),
+        Command::Combine(c) => workspace_ops::combine(c),
+        Command::Prune(c) => workspace_ops::prune(c),
+        Command::Rename(c) => workspace_ops::rename(c),
+        Command::Sort(c) => workspace_ops::sort(c),
+        Command::Digest(c) => workspace_ops::digest_cmd(c),
         Command::Version => {
             println!("nextstat {}", env!("CARGO_PKG_VERSION"));
             Ok(())
