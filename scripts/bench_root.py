@@ -76,7 +76,7 @@ def main():
     print("|---|---|---|---|---|")
     for tag, p in paths.items():
         stem = os.path.splitext(os.path.basename(p))[0]
-        est = os.path.join(ROOT, "target", "criterion", "read_f64", stem, "new", "estimates.json")
+        est = os.path.join(ROOT, "target", "criterion", f"read_f64_{stem}", "new", "estimates.json")
         with open(est) as fh:
             ns = json.load(fh)["median"]["point_estimate"] * 1e-9
         mb = os.path.getsize(p) / 1e6

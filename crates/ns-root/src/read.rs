@@ -351,13 +351,13 @@ fn entry<T: Primitive>(
             values(c, len / size, p)?;
         }
         Kind::Vector(_) => {
-            c.skip(6)?; // byte count + class version
+            object_header(c, end)?;
             let n = length(c)?;
             p.counts.push(n as u32);
             values(c, n, p)?;
         }
         Kind::VectorVector(_) => {
-            c.skip(6)?;
+            object_header(c, end)?;
             let n = length(c)?;
             p.counts.push(n as u32);
             for _ in 0..n {
@@ -378,10 +378,29 @@ fn entry<T: Primitive>(
     }
     if c.pos != end {
         return Err(c.malformed(format!(
-            "entry decoded to {} bytes, stored {}",
-            c.pos + (end - c.pos.min(end)),
-            end
+            "entry decoded up to byte {}, but it ends at byte {end}",
+            c.pos
         )));
+    }
+    Ok(())
+}
+
+/// The byte count and version before a `std::vector` entry: the count must
+/// span the entry, and memberwise streaming (version bit 0x4000) is refused.
+fn object_header(c: &mut Cursor<'_>, end: usize) -> Result<()> {
+    let at = c.pos;
+    let bcnt = c.i32()? as u32;
+    let version = c.i16()? as u16;
+    if bcnt & 0x4000_0000 == 0 || (bcnt & !0x4000_0000) as usize + 4 != end - at {
+        c.pos = at;
+        return Err(c.malformed(format!(
+            "vector entry of {} bytes has byte count {bcnt:#x}",
+            end - at
+        )));
+    }
+    if version & 0x4000 != 0 {
+        c.pos = at;
+        return Err(c.malformed("memberwise-streamed vector entry"));
     }
     Ok(())
 }
